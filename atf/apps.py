@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AtfConfig(AppConfig):
+    name = "atf"
+    verbose_name = "All Together Fairer framework"

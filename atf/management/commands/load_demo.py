@@ -1,0 +1,111 @@
+import secrets
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from atf.loader import DEMO_WORKBOOK, load_framework
+from atf.models import Framework, Membership, Role
+from boroughs.demo import load_places
+from boroughs.models import Place
+from commissions.demo import load_commissions
+from commissions.models import Commission
+from stocktake.importer import import_stocktake
+from stocktake.models import Round
+from stocktake.xlsx import WorkbookError
+
+FRAMEWORK_NAME = "All Together Fairer, Cheshire and Merseyside, 2022"
+FRAMEWORK_SLUG = "atf-cheshire-and-merseyside-2022"
+DEMO_ROUND = "ATF Stocktake Oct-Dec 2023"
+PASSWORD_FILE = settings.VAR_DIR / "demo-password"
+
+
+class Command(BaseCommand):
+    help = (
+        "Load everything a demo needs, idempotently: places, the ATF framework, demo users, "
+        "the commissions of the seeds and the 2023 stocktake round."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--password",
+            help="Password for every demo user (default: $DEMO_PASSWORD, else one invented once and kept in "
+            "var/demo-password).",
+        )
+
+    def handle(self, *args, password=None, **options):
+        import os
+
+        explicit = password or os.environ.get("DEMO_PASSWORD")
+        password = explicit or self._remembered_password()
+        with transaction.atomic():
+            places = load_places()
+            cheshire_and_merseyside = Place.objects.get(slug="cheshire-and-merseyside")
+            framework = load_framework(
+                system=cheshire_and_merseyside,
+                name=FRAMEWORK_NAME,
+                slug=FRAMEWORK_SLUG,
+                published=date(2022, 5, 1),
+                baseline_year=2022,
+                # The ICS's 2023 review (section 1.5): no longer available locally.
+                discontinued_indicators=(15,),
+            )
+            load_commissions()
+            users = self._load_users(password, reset=bool(explicit))
+            self._load_round(framework)
+        self.stdout.write(
+            f"Demo loaded: {Place.objects.count()} places ({places['created']} new), "
+            f"{framework.themes.count()} themes, {framework.system_recommendations.count()} system "
+            f"recommendations, {framework.indicators.count()} beacon indicators, "
+            f"{Commission.objects.count()} commissions, {Round.objects.count()} round(s), {users} demo users."
+        )
+        if not explicit:
+            self.stdout.write(f"Demo password (kept in {PASSWORD_FILE}): {password}")
+
+    def _remembered_password(self) -> str:
+        if PASSWORD_FILE.exists():
+            return PASSWORD_FILE.read_text().strip()
+        PASSWORD_FILE.parent.mkdir(parents=True, exist_ok=True)
+        password = secrets.token_urlsafe(12)
+        PASSWORD_FILE.write_text(password + "\n")
+        PASSWORD_FILE.chmod(0o600)
+        return password
+
+    def _load_users(self, password: str, *, reset: bool) -> int:
+        User = get_user_model()
+        ics = Place.objects.get(slug="cheshire-and-merseyside")
+        wanted = [
+            ("admin", None, None, True),
+            ("ics-reviewer", Role.ICS_REVIEWER, ics, False),
+            ("viewer", Role.VIEWER, ics, False),
+        ]
+        for borough in Place.objects.filter(system=ics, kind=Place.Kind.BOROUGH):
+            wanted.append((f"lead-{borough.slug}", Role.BOROUGH_LEAD, borough, False))
+        for slug in ("st-helens", "cheshire-east"):
+            commission = Commission.objects.filter(place__slug=slug).order_by("pk").first()
+            wanted.append((f"secretariat-{slug}", Role.SECRETARIAT, commission, False))
+        for username, role, target, superuser in wanted:
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"is_staff": True, "is_superuser": superuser}
+            )
+            if created or reset:
+                user.set_password(password)
+                user.save()
+            if role == Role.SECRETARIAT:
+                Membership.objects.get_or_create(user=user, role=role, commission=target)
+            elif role:
+                Membership.objects.get_or_create(user=user, role=role, place=target)
+        return len(wanted)
+
+    def _load_round(self, framework: Framework) -> None:
+        if Round.objects.filter(name=DEMO_ROUND).exists():
+            return
+        try:
+            import_stocktake(DEMO_WORKBOOK, framework=framework, round_name=DEMO_ROUND)
+        except WorkbookError as exc:
+            raise CommandError(f"The demo workbook could not be imported: {exc}") from exc
+        Round.objects.filter(name=DEMO_ROUND).update(
+            status=Round.Status.CLOSED, period_start=date(2023, 10, 1), period_end=date(2023, 12, 31)
+        )

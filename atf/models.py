@@ -1,0 +1,213 @@
+"""The All Together Fairer framework as data, and who holds which role where."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class Framework(models.Model):
+    """A Marmot framework adopted by one system, e.g. All Together Fairer, C&M, 2022."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    system = models.ForeignKey(
+        "boroughs.Place",
+        on_delete=models.PROTECT,
+        related_name="frameworks",
+        limit_choices_to={"kind": "ics"},
+        help_text="The integrated care system that adopted this framework.",
+    )
+    published = models.DateField(null=True, blank=True)
+    baseline_year = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Theme(models.Model):
+    """One of the eight Marmot themes, e.g. 1. Give every child the best start in life."""
+
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="themes")
+    number = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=300)
+    indicator_heading = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="The shorter heading this theme goes by on the Beacon Indicators sheet.",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["framework", "number"]
+        constraints = [models.UniqueConstraint(fields=["framework", "number"], name="theme_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title}"
+
+
+class Recommendation(models.Model):
+    """A recommendation under a theme: one bullet of the workbook's first column."""
+
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="recommendations")
+    position = models.PositiveSmallIntegerField()
+    text = models.TextField()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["theme", "position"]
+        constraints = [models.UniqueConstraint(fields=["theme", "position"], name="recommendation_position_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.text[:80]}"
+
+    @property
+    def code(self) -> str:
+        return f"{self.theme.number}.{self.position}"
+
+
+class SystemRecommendation(models.Model):
+    """One of the seven recommendations to the system as a whole."""
+
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="system_recommendations")
+    number = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=300)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["framework", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "number"], name="system_recommendation_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"S{self.number}. {self.title}"
+
+
+class BeaconIndicator(models.Model):
+    """One of the outcome measures the framework is monitored by."""
+
+    class Status(models.TextChoices):
+        LIVE = "live", "Live"
+        NO_DATA = "no_data", "No data yet"
+        DISCONTINUED = "discontinued", "No longer published locally"
+
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="indicators")
+    number = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=300, help_text="As written in the workbook, footnote marks included.")
+    theme = models.ForeignKey(
+        Theme,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="indicators",
+        help_text="Blank for the indicators that measure life expectancy across all themes.",
+    )
+    group = models.CharField(max_length=300, help_text="The heading it sits under on the Beacon Indicators sheet.")
+    frequency = models.CharField(max_length=50, blank=True)
+    geographic_level = models.CharField(max_length=50, blank=True)
+    disaggregation = models.CharField(max_length=50, blank=True)
+    source = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.LIVE)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["framework", "number"]
+        constraints = [models.UniqueConstraint(fields=["framework", "number"], name="indicator_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.name}"
+
+
+class Pillar(models.Model):
+    """A WHO pillar for structured action on health in all policies."""
+
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="pillars")
+    number = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=200)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["framework", "number"]
+        constraints = [models.UniqueConstraint(fields=["framework", "number"], name="pillar_number_unique")]
+
+    def __str__(self) -> str:
+        return f"Pillar {self.number}: {self.name}"
+
+
+class Role(models.TextChoices):
+    ICS_REVIEWER = "ics_reviewer", "ICS reviewer"
+    BOROUGH_LEAD = "borough_lead", "Borough lead"
+    SECRETARIAT = "secretariat", "Commission secretariat"
+    VIEWER = "viewer", "Viewer"
+
+
+# Which kind of place each role is held at; the secretariat is held for a commission.
+ROLE_PLACE_KINDS = {
+    Role.ICS_REVIEWER: {"ics"},
+    Role.BOROUGH_LEAD: {"borough"},
+    Role.VIEWER: {"ics", "sub_region", "combined_authority", "borough", "ward"},
+}
+
+
+class Membership(models.Model):
+    """A user holding a role at a place, or for a commission."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    place = models.ForeignKey(
+        "boroughs.Place", null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
+    )
+    commission = models.ForeignKey(
+        "commissions.Commission", null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["user__username", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "place"], name="membership_place_unique"),
+            models.UniqueConstraint(fields=["user", "role", "commission"], name="membership_commission_unique"),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role=Role.SECRETARIAT, commission__isnull=False, place__isnull=True)
+                    | (~models.Q(role=Role.SECRETARIAT) & models.Q(place__isnull=False, commission__isnull=True))
+                ),
+                name="membership_target_matches_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} — {self.target}"
+
+    @property
+    def target(self):
+        return self.commission if self.role == Role.SECRETARIAT else self.place
+
+    def clean(self):
+        if self.role == Role.SECRETARIAT:
+            if not self.commission_id or self.place_id:
+                raise ValidationError("A commission secretariat is held for a commission, not at a place.")
+            return
+        if not self.place_id or self.commission_id:
+            raise ValidationError({"place": f"A {self.get_role_display().lower()} is held at a place."})
+        if self.place.kind not in ROLE_PLACE_KINDS[self.role]:
+            kinds = " or ".join(sorted(ROLE_PLACE_KINDS[self.role]))
+            raise ValidationError(
+                {
+                    "place": f"A {self.get_role_display().lower()} is held at {kinds} level, "
+                    f"not at {self.place.get_kind_display().lower()}."
+                }
+            )

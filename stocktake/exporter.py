@@ -1,0 +1,209 @@
+"""Writing a round back out as the ICS's stocktake workbook.
+
+The sheets, headers and column order come from ``layout``; each activity cell
+is rebuilt from its entries in their order. openpyxl's write-only mode
+streams the rows. Text is always written as text: a cell that begins with
+"=", "+", "-", "@", a tab or a carriage return is stored as a string with
+Excel's quote prefix, so it can never run as a formula and reads exactly as
+entered.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+from typing import BinaryIO
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+
+from atf.loader import heading_text
+from atf.models import SystemRecommendation, Theme
+from boroughs.models import Place
+
+from . import layout
+from .cells import CellEntry, join_borough_cell, join_level_cell
+from .importer import LEVEL_KINDS
+from .models import Entry, Round, Row
+
+WRAP = Alignment(wrap_text=True, vertical="top")
+BOLD = Font(bold=True)
+
+
+class ExportError(Exception):
+    """A round that cannot be written as a workbook, with what to do about it."""
+
+
+def level_columns(round_: Round, kinds=LEVEL_KINDS) -> list[Place]:
+    return list(
+        Place.objects.filter(system=round_.framework.system, kind__in=kinds)
+        .exclude(stocktake_heading="")
+        .order_by("path")
+    )
+
+
+def cell_texts(round_: Round) -> dict[tuple, str]:
+    """Every activity cell's text, keyed by (theme id, system recommendation id, column place id)."""
+    grouped: dict[tuple, list[CellEntry]] = defaultdict(list)
+    entries = (
+        Entry.objects.filter(round=round_)
+        .order_by("position", "pk")
+        .only("theme_id", "system_recommendation_id", "column_place_id", "lead_in", "text")
+        .prefetch_related("places")
+    )
+    for entry in entries:
+        key = (entry.theme_id, entry.system_recommendation_id, entry.column_place_id)
+        grouped[key].append(CellEntry(entry.lead_in, entry.text, tuple(p.pk for p in entry.places.all())))
+    return {
+        key: join_borough_cell(items) if key[2] is None else join_level_cell(items) for key, items in grouped.items()
+    }
+
+
+class _SheetWriter:
+    def __init__(self, book: Workbook, title: str, widths: list[float]):
+        self.sheet = book.create_sheet(title)
+        self.title = title
+        self.row_number = 0
+        for index, width in enumerate(widths, start=layout.FIRST_COLUMN):
+            self.sheet.column_dimensions[layout.column_letter(index)].width = width
+
+    def cell(self, value, *, bold=False, column: int = 0):
+        if value is None or value == "":
+            return None
+        text = str(value)
+        if len(text) > layout.MAX_CELL_CHARS:
+            where = f"{layout.column_letter(layout.FIRST_COLUMN + column)}{self.row_number + 1}"
+            raise ExportError(
+                f"Sheet “{self.title}”, cell {where} would hold {len(text):,} characters; Excel allows "
+                f"{layout.MAX_CELL_CHARS:,}. Shorten or split the longest entries of that theme and column "
+                "and export again. Nothing was written."
+            )
+        cell = WriteOnlyCell(self.sheet, value=text)
+        cell.data_type = "s"  # text, never a formula
+        if text.startswith(layout.FORMULA_TRIGGERS):
+            cell.quotePrefix = True
+        cell.alignment = WRAP
+        if bold:
+            cell.font = BOLD
+        return cell
+
+    def row(self, values: list, *, bold=False) -> None:
+        cells = [self.cell(v, bold=bold, column=i) for i, v in enumerate(values)]
+        self.sheet.append([None] * (layout.FIRST_COLUMN - 1) + cells)
+        self.row_number += 1
+
+    def blank(self, count: int = 1) -> None:
+        for _ in range(count):
+            self.sheet.append([])
+            self.row_number += 1
+
+
+def write_workbook(round_: Round, output: BinaryIO) -> None:
+    """Write ``round_`` as a stocktake workbook to a binary stream."""
+    framework = round_.framework
+    columns = level_columns(round_)
+    texts = cell_texts(round_)
+    rows = {(r.theme_id, r.system_recommendation_id): r for r in Row.objects.filter(round=round_)}
+    themes = list(framework.themes.prefetch_related("recommendations", "indicators"))
+    system_recommendations = list(framework.system_recommendations.all())
+
+    book = Workbook(write_only=True)
+    widths = layout.THEMES_COLUMN_WIDTHS
+    sheet = _SheetWriter(
+        book,
+        layout.THEMES_SHEET,
+        [widths["heading"], widths["indicators"]] + [widths["level"]] * len(columns) + [widths["borough"]],
+    )
+    sheet.sheet.freeze_panes = f"{layout.column_letter(layout.FIRST_COLUMN + 1)}{layout.FIRST_HEADER_ROW + 1}"
+    sheet.blank(layout.TITLE_ROW - 1)
+    sheet.row([round_.title or round_.name], bold=True)
+    sheet.blank(layout.FIRST_HEADER_ROW - layout.TITLE_ROW - 1)
+    blocks = [
+        (layout.THEMES_HEADER, themes, lambda s: (s.pk, None)),
+        (layout.SYSTEM_HEADER, system_recommendations, lambda s: (None, s.pk)),
+    ]
+    for index, (header, sections, key_of) in enumerate(blocks):
+        if index:
+            sheet.blank()
+        sheet.row(
+            [header, layout.INDICATORS_HEADER]
+            + [p.stocktake_heading for p in columns]
+            + [layout.BOROUGH_HEADER_FOR_BLOCK[header]],
+            bold=True,
+        )
+        for section in sections:
+            theme_id, system_id = key_of(section)
+            row = rows.get((theme_id, system_id))
+            heading = row.heading_text if row and row.heading_text else _default_heading(section)
+            sheet.row(
+                [heading, row.indicators_text if row else _default_indicators(section)]
+                + [texts.get((theme_id, system_id, p.pk), "") for p in columns]
+                + [texts.get((theme_id, system_id, None), "")]
+            )
+
+    recommendation_columns = level_columns(round_, layout.RECOMMENDATIONS_LEVEL_KINDS)
+    widths = layout.RECOMMENDATIONS_COLUMN_WIDTHS
+    sheet = _SheetWriter(
+        book,
+        layout.RECOMMENDATIONS_SHEET,
+        [widths["heading"]]
+        + [widths["level"]] * len(recommendation_columns)
+        + [widths["borough"]]
+        + [widths["extra"]] * len(layout.RECOMMENDATIONS_EXTRA_HEADERS),
+    )
+    sheet.sheet.freeze_panes = f"{layout.column_letter(layout.FIRST_COLUMN + 1)}{layout.FIRST_HEADER_ROW + 1}"
+    sheet.blank(layout.TITLE_ROW - 1)
+    sheet.row([round_.recommendations_title or round_.title or round_.name], bold=True)
+    sheet.blank(layout.FIRST_HEADER_ROW - layout.TITLE_ROW - 1)
+    sheet.row(
+        [layout.SYSTEM_HEADER]
+        + [p.stocktake_heading for p in recommendation_columns]
+        + [layout.BOROUGH_HEADER_FOR_BLOCK[layout.SYSTEM_HEADER]]
+        + list(layout.RECOMMENDATIONS_EXTRA_HEADERS),
+        bold=True,
+    )
+    for section in system_recommendations:
+        sheet.row([_default_heading(section)])
+
+    widths = layout.INDICATORS_COLUMN_WIDTHS
+    sheet = _SheetWriter(book, layout.INDICATORS_SHEET, [widths["number"], widths["name"]] + [widths["field"]] * 4)
+    sheet.sheet.freeze_panes = f"A{layout.TITLE_ROW + 1}"
+    sheet.blank(layout.TITLE_ROW - 1)
+    group = None
+    for indicator in framework.indicators.order_by("number"):
+        fields = [getattr(indicator, key) for key in layout.INDICATOR_FIELD_HEADERS]
+        if indicator.group != group:
+            group = indicator.group
+            extra = list(layout.INDICATOR_FIELD_HEADERS.values()) if sheet.row_number == layout.TITLE_ROW - 1 else []
+            sheet.row([group, None] + extra, bold=True)
+        sheet.row([str(indicator.number), indicator.name] + fields)
+
+    book.save(output)
+
+
+def _default_heading(section: Theme | SystemRecommendation) -> str:
+    recommendations = [r.text for r in section.recommendations.all()] if isinstance(section, Theme) else []
+    return heading_text(section.number, section.title, recommendations)
+
+
+def _default_indicators(section: Theme | SystemRecommendation) -> str:
+    """For a round that never had a workbook: the theme's indicators, one paragraph each."""
+    if not isinstance(section, Theme):
+        return ""
+    return "\n\n".join(i.name for i in section.indicators.all())
+
+
+def export_stocktake(round_: Round, path: str | Path) -> None:
+    """Write the workbook to ``path`` atomically: a failed export leaves no partial file."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent or ".", suffix=".xlsx.part")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            write_workbook(round_, stream)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

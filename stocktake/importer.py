@@ -1,0 +1,550 @@
+"""Reading a stocktake workbook into a round.
+
+``read_stocktake`` turns a workbook into a ``ParsedStocktake`` (pure reading:
+nothing is written, any problem raises ``WorkbookError`` naming the sheet
+and cell). ``plan_import`` compares it with what the round holds and says
+exactly which entries would be created, changed or removed. ``apply_plan``
+writes that in one transaction, in bulk. A dry run stops after the plan.
+
+The workbook is authoritative for the cells it contains: a theme row or an
+activity column missing from the file leaves that part of the round as it
+is (and the plan says so), rather than deleting it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from atf.models import Framework, SystemRecommendation, Theme
+from boroughs.models import Place
+from boroughs.names import PlaceNames
+
+from . import layout
+from .cells import CellEntry, UnknownPlace, split_borough_cell, split_level_cell
+from .models import Entry, Level, Round, Row
+from .xlsx import Sheet, WorkbookError, find_sheet, read_workbook
+
+NUMBERED = re.compile(r"\s*(\d+)\s*[.)]")
+LEVEL_KINDS = {Place.Kind.ICS, Place.Kind.SUB_REGION, Place.Kind.COMBINED_AUTHORITY}
+
+# A cell is (theme id, system recommendation id, column place id); one of the
+# first two is None, and the column place is None for the borough column.
+CellKey = tuple[int | None, int | None, int | None]
+
+
+@dataclass
+class ParsedRow:
+    theme_id: int | None
+    system_recommendation_id: int | None
+    heading_text: str
+    indicators_text: str | None  # None when the block has no Beacon Indicators column
+
+
+@dataclass
+class ParsedStocktake:
+    title: str
+    recommendations_title: str
+    rows: list[ParsedRow] = field(default_factory=list)
+    cells: dict[CellKey, list[CellEntry]] = field(default_factory=dict)
+    coordinates: dict[CellKey, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Change:
+    kind: str  # "created", "updated" or "deleted"
+    cell: CellKey
+    before: str = ""
+    after: str = ""
+    place_ids: tuple[int, ...] = ()
+
+
+@dataclass
+class ImportPlan:
+    round_name: str
+    round_exists: bool
+    parsed: ParsedStocktake
+    changes: list[Change] = field(default_factory=list)
+    row_updates: int = 0
+    # Internal: what apply_plan writes.
+    _creates: list[tuple[CellKey, int, CellEntry]] = field(default_factory=list, repr=False)
+    _updates: list[tuple[Entry, int, CellEntry]] = field(default_factory=list, repr=False)
+    _deletes: list[Entry] = field(default_factory=list, repr=False)
+    _moves: list[tuple[Entry, int]] = field(default_factory=list, repr=False)
+
+    def count(self, kind: str) -> int:
+        return sum(1 for c in self.changes if c.kind == kind)
+
+    @property
+    def created(self) -> int:
+        return self.count("created")
+
+    @property
+    def updated(self) -> int:
+        return self.count("updated")
+
+    @property
+    def deleted(self) -> int:
+        return self.count("deleted")
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes or self.row_updates or self._moves or not self.round_exists)
+
+    def summary(self) -> str:
+        return f"{self.created} created, {self.updated} updated, {self.deleted} deleted"
+
+
+# Reading ------------------------------------------------------------------
+
+
+class _Columns:
+    """What each column of one header row holds."""
+
+    def __init__(self, sheet: Sheet, row_number: int, header: dict[int, str], framework: Framework, names: PlaceNames):
+        self.heading: int | None = None
+        self.indicators: int | None = None
+        self.borough: int | None = None
+        self.places: dict[int, Place] = {}
+        level_places = {p.pk: p for p in Place.objects.filter(system=framework.system, kind__in=LEVEL_KINDS)}
+        by_heading = {layout.normalise(p.stocktake_heading): p for p in level_places.values() if p.stocktake_heading}
+        first_headers = {layout.normalise(layout.THEMES_HEADER), layout.normalise(layout.SYSTEM_HEADER)}
+        for column, text in sorted(header.items()):
+            key = layout.normalise(text)
+            where = sheet.coordinate(row_number, column)
+            if key in first_headers:
+                slot = "heading"
+            elif key == layout.normalise(layout.INDICATORS_HEADER):
+                slot = "indicators"
+            elif layout.is_borough_header(text):
+                slot = "borough"
+            else:
+                place = by_heading.get(key)
+                if place is None:
+                    name = layout.activity_place_name(text)
+                    place_id = names.place_id(name) if name else None
+                    place = level_places.get(place_id)
+                if place is None:
+                    raise WorkbookError(
+                        f"The column header “{text}” is not part of the stocktake layout. Activity columns "
+                        "are headed “<place> Activity” for the ICS, a sub-region or a combined authority, "
+                        f"or “{layout.BOROUGH_HEADERS[0]}”. Correct the header, remove the column, or ask the "
+                        "ICS to add the place's name as an alias.",
+                        sheet=sheet.title,
+                        cell=where,
+                    )
+                if place in self.places.values():
+                    raise WorkbookError(
+                        f"A second column for {place}. Remove one of them.", sheet=sheet.title, cell=where
+                    )
+                self.places[column] = place
+                continue
+            if getattr(self, slot) is not None:
+                raise WorkbookError(f"A second “{text}” column. Remove one of them.", sheet=sheet.title, cell=where)
+            setattr(self, slot, column)
+        if self.borough is None:
+            raise WorkbookError(
+                f"The header row (row {row_number}) has no “{layout.BOROUGH_HEADERS[0]}” column. "
+                "Put the header back above the borough activity.",
+                sheet=sheet.title,
+            )
+
+    def known(self) -> set[int]:
+        return {c for c in (self.heading, self.indicators, self.borough) if c} | set(self.places)
+
+
+def _section(heading: str, block: str, framework: Framework, themes, system_recommendations):
+    """The theme or system recommendation a first-column cell names."""
+    options = themes if block == layout.THEMES_HEADER else system_recommendations
+    match = NUMBERED.match(heading)
+    if match:
+        return options.get(int(match.group(1)))
+    first_line = layout.normalise(heading.split("\n", 1)[0])
+    for section in options.values():
+        if layout.normalise(section.title) == first_line:
+            return section
+    return None
+
+
+def read_stocktake(source: str | Path | BinaryIO, framework: Framework) -> ParsedStocktake:
+    """Read a stocktake workbook. Raises WorkbookError with the sheet and cell of any problem."""
+    sheets = read_workbook(source)
+    sheet = find_sheet(sheets, layout.THEMES_SHEET)
+    if sheet is None:
+        found = ", ".join(f"“{s.title}”" for s in sheets) or "none"
+        raise WorkbookError(
+            f"The workbook has no “{layout.THEMES_SHEET}” sheet (sheets found: {found}). "
+            "Rename the sheet that holds the Marmot themes to “Themes”."
+        )
+    names = PlaceNames(framework.system)
+    themes = {t.number: t for t in Theme.objects.filter(framework=framework)}
+    system_recommendations = {s.number: s for s in SystemRecommendation.objects.filter(framework=framework)}
+    first_headers = {
+        layout.normalise(layout.THEMES_HEADER): layout.THEMES_HEADER,
+        layout.normalise(layout.SYSTEM_HEADER): layout.SYSTEM_HEADER,
+    }
+
+    parsed = ParsedStocktake(title="", recommendations_title="")
+    block: str | None = None
+    columns: _Columns | None = None
+    seen_blocks: set[str] = set()
+    seen_sections: dict[tuple[str, int], str] = {}
+    for row_number in sheet.rows():
+        row = sheet.row(row_number)
+        header_column = next((c for c, v in sorted(row.items()) if layout.normalise(v) in first_headers), None)
+        if header_column is not None:
+            block = first_headers[layout.normalise(row[header_column])]
+            if block in seen_blocks:
+                raise WorkbookError(
+                    f"A second “{block}” header row. Remove one.",
+                    sheet=sheet.title,
+                    cell=sheet.coordinate(row_number, header_column),
+                )
+            seen_blocks.add(block)
+            columns = _Columns(sheet, row_number, row, framework, names)
+            continue
+        if columns is None:
+            if not parsed.title:
+                parsed.title = " ".join(row[min(row)].split())
+            continue
+        outside = set(row) - columns.known()
+        if outside:
+            column = min(outside)
+            raise WorkbookError(
+                "There is text in a column with no header. Give the column a header, or move the text "
+                "into an activity column.",
+                sheet=sheet.title,
+                cell=sheet.coordinate(row_number, column),
+            )
+        heading = row.get(columns.heading, "")
+        if not heading.strip():
+            column = min(row)
+            raise WorkbookError(
+                f"This row has activity but no {block[7:-1].lower()} in its first column. "
+                "Put the row's title back, or move its text into the right row.",
+                sheet=sheet.title,
+                cell=sheet.coordinate(row_number, column),
+            )
+        section = _section(heading, block, framework, themes, system_recommendations)
+        where = sheet.coordinate(row_number, columns.heading)
+        if section is None:
+            kind = "Marmot theme" if block == layout.THEMES_HEADER else "system recommendation"
+            raise WorkbookError(
+                f"“{heading.split(chr(10), 1)[0][:80]}” is not a {kind} of {framework}. "
+                "Start the cell with the theme's number, e.g. “1. Give every child the best start in life”.",
+                sheet=sheet.title,
+                cell=where,
+            )
+        if (block, section.number) in seen_sections:
+            raise WorkbookError(
+                f"{section} appears twice (also at {seen_sections[(block, section.number)]}). Merge the rows.",
+                sheet=sheet.title,
+                cell=where,
+            )
+        seen_sections[(block, section.number)] = where
+        theme_id = section.pk if block == layout.THEMES_HEADER else None
+        system_id = section.pk if block == layout.SYSTEM_HEADER else None
+        parsed.rows.append(
+            ParsedRow(
+                theme_id,
+                system_id,
+                heading,
+                row.get(columns.indicators, "") if columns.indicators else None,
+            )
+        )
+        for column, place in columns.places.items():
+            key = (theme_id, system_id, place.pk)
+            parsed.cells[key] = split_level_cell(row.get(column, ""), place.pk)
+            parsed.coordinates[key] = sheet.coordinate(row_number, column)
+        key = (theme_id, system_id, None)
+        parsed.coordinates[key] = sheet.coordinate(row_number, columns.borough)
+        try:
+            parsed.cells[key] = split_borough_cell(row.get(columns.borough, ""), names)
+        except UnknownPlace as exc:
+            raise WorkbookError(
+                f"The paragraph “{exc.paragraph[:60]}…” starts with “{exc.name}”, which is not a place in "
+                f"{framework.system}. Ask the ICS to add the place, or “{exc.name}” as another name for a "
+                "place, then import again. Nothing was imported.",
+                sheet=sheet.title,
+                cell=parsed.coordinates[key],
+            ) from None
+
+    if layout.THEMES_HEADER not in seen_blocks:
+        raise WorkbookError(
+            f"No header row starting “{layout.THEMES_HEADER}” was found. Put the header row back above the themes.",
+            sheet=sheet.title,
+        )
+    for number, theme in themes.items():
+        if (layout.THEMES_HEADER, number) not in seen_sections:
+            parsed.warnings.append(f"Theme {theme} is not in the workbook; its entries are left as they are.")
+    if layout.SYSTEM_HEADER not in seen_blocks:
+        parsed.warnings.append("The workbook has no system recommendations block; those entries are left as they are.")
+
+    recommendations = find_sheet(sheets, layout.RECOMMENDATIONS_SHEET)
+    if recommendations is not None:
+        parsed.recommendations_title = _recommendations_title(recommendations)
+    return parsed
+
+
+def _recommendations_title(sheet: Sheet) -> str:
+    header = layout.normalise(layout.SYSTEM_HEADER)
+    title = ""
+    for row_number in sheet.rows():
+        row = sheet.row(row_number)
+        if any(layout.normalise(v) == header for v in row.values()):
+            return title
+        title = title or " ".join(row[min(row)].split())
+    return title
+
+
+# Planning -------------------------------------------------------------------
+
+
+def plan_import(parsed: ParsedStocktake, framework: Framework, round_name: str | None = None) -> ImportPlan:
+    """Compare a parsed workbook with the round it goes into. Writes nothing."""
+    name = (round_name or parsed.title or "").strip()
+    if not name:
+        raise WorkbookError(
+            "The Themes sheet has no title above the header row, so the round has no name. "
+            "Give one with --round, or put the round's name in the title cell.",
+            sheet=layout.THEMES_SHEET,
+        )
+    round_ = Round.objects.filter(name=name).first()
+    if round_ is not None and round_.framework_id != framework.pk:
+        raise WorkbookError(f"The round “{name}” belongs to {round_.framework}, not {framework}.")
+    plan = ImportPlan(round_name=name, round_exists=round_ is not None, parsed=parsed)
+
+    existing: dict[CellKey, list[Entry]] = defaultdict(list)
+    existing_rows: dict[tuple, Row] = {}
+    if round_ is not None:
+        entries = Entry.objects.filter(round=round_).prefetch_related("places").order_by("position", "pk")
+        for entry in entries:
+            key = (entry.theme_id, entry.system_recommendation_id, entry.column_place_id)
+            existing[key].append(entry)
+        existing_rows = {(r.theme_id, r.system_recommendation_id): r for r in Row.objects.filter(round=round_)}
+
+    for parsed_row in parsed.rows:
+        row = existing_rows.get((parsed_row.theme_id, parsed_row.system_recommendation_id))
+        if (
+            row is None
+            or row.heading_text != parsed_row.heading_text
+            or (parsed_row.indicators_text is not None and row.indicators_text != parsed_row.indicators_text)
+        ):
+            plan.row_updates += 1
+
+    for key, new_entries in parsed.cells.items():
+        old_entries = existing.get(key, [])
+        _plan_cell(plan, key, old_entries, new_entries)
+    return plan
+
+
+def _signature(entry: Entry | CellEntry) -> tuple:
+    if isinstance(entry, Entry):
+        return (entry.lead_in, entry.text, tuple(sorted(p.pk for p in entry.places.all())))
+    return (entry.lead_in, entry.text, tuple(sorted(entry.place_ids)))
+
+
+def _plan_cell(plan: ImportPlan, key: CellKey, old: list[Entry], new: list[CellEntry]) -> None:
+    old_signatures = [_signature(e) for e in old]
+    new_signatures = [_signature(e) for e in new]
+    matcher = difflib.SequenceMatcher(a=old_signatures, b=new_signatures, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            for offset in range(i2 - i1):
+                entry, position = old[i1 + offset], j1 + offset
+                if entry.position != position:
+                    plan._moves.append((entry, position))
+            continue
+        paired = min(i2 - i1, j2 - j1) if op == "replace" else 0
+        for offset in range(paired):
+            entry, cell_entry = old[i1 + offset], new[j1 + offset]
+            plan._updates.append((entry, j1 + offset, cell_entry))
+            plan.changes.append(Change("updated", key, entry.full_text, cell_entry.full_text, cell_entry.place_ids))
+        for entry in old[i1 + paired : i2]:
+            plan._deletes.append(entry)
+            plan.changes.append(Change("deleted", key, entry.full_text, "", tuple(p.pk for p in entry.places.all())))
+        for offset in range(j1 + paired, j2):
+            cell_entry = new[offset]
+            plan._creates.append((key, offset, cell_entry))
+            plan.changes.append(Change("created", key, "", cell_entry.full_text, cell_entry.place_ids))
+
+
+# Writing ------------------------------------------------------------------
+
+
+def _level(key: CellKey, places: dict[int, Place]) -> str:
+    column_place = key[2]
+    return places[column_place].kind if column_place else Level.BOROUGH
+
+
+@transaction.atomic
+def apply_plan(
+    plan: ImportPlan,
+    framework: Framework,
+    *,
+    user=None,
+    check: Callable[[Round, list[Entry]], None] | None = None,
+) -> Round:
+    """Write a plan in one transaction. ``check`` may refuse (raise) after the writes; all is then undone."""
+    round_, _ = Round.objects.get_or_create(
+        name=plan.round_name,
+        defaults={
+            "framework": framework,
+            "title": plan.parsed.title,
+            "recommendations_title": plan.parsed.recommendations_title,
+            "status": Round.Status.OPEN,
+        },
+    )
+    _write_rows(round_, plan.parsed, framework)
+    column_places = {p.pk: p for p in Place.objects.filter(system=framework.system, kind__in=LEVEL_KINDS)}
+    now = timezone.now()
+
+    if plan._deletes:
+        _record_deletions(plan._deletes, user, now)
+        Entry.objects.filter(pk__in=[e.pk for e in plan._deletes]).delete()
+
+    changed: list[Entry] = []
+    for entry, position, cell_entry in plan._updates:
+        entry.lead_in, entry.text, entry.position, entry.updated = (cell_entry.lead_in, cell_entry.text, position, now)
+        changed.append(entry)
+    for entry, position in plan._moves:
+        entry.position = position
+        changed.append(entry)
+    if changed:
+        bulk_update_with_history(
+            changed, Entry, ["lead_in", "text", "position", "updated"], default_user=user, batch_size=500
+        )
+        Entry.places.through.objects.filter(entry_id__in=[e.pk for e, _, _ in plan._updates]).delete()
+
+    new_entries = [
+        Entry(
+            round=round_,
+            theme_id=key[0],
+            system_recommendation_id=key[1],
+            column_place_id=key[2],
+            level=_level(key, column_places),
+            lead_in=cell_entry.lead_in,
+            text=cell_entry.text,
+            position=position,
+        )
+        for key, position, cell_entry in plan._creates
+    ]
+    if new_entries:
+        new_entries = bulk_create_with_history(new_entries, Entry, batch_size=500, default_user=user)
+        _fill_missing_pks(round_, new_entries)
+    links = [
+        Entry.places.through(entry_id=entry.pk, place_id=place_id)
+        for entry, (_, _, cell_entry) in zip(new_entries, plan._creates, strict=True)
+        for place_id in cell_entry.place_ids
+    ] + [
+        Entry.places.through(entry_id=entry.pk, place_id=place_id)
+        for entry, _, cell_entry in plan._updates
+        for place_id in cell_entry.place_ids
+    ]
+    Entry.places.through.objects.bulk_create(links, batch_size=1000)
+    if check is not None:
+        check(round_, [e for e, _, _ in plan._updates] + new_entries + plan._deletes)
+    return round_
+
+
+def _fill_missing_pks(round_: Round, entries: list[Entry]) -> None:
+    """Backends that do not return ids from a bulk insert: look them up in one query."""
+    if all(e.pk for e in entries):
+        return
+    ids = {
+        (e["theme_id"], e["system_recommendation_id"], e["column_place_id"], e["position"]): e["pk"]
+        for e in Entry.objects.filter(round=round_).values(
+            "pk", "theme_id", "system_recommendation_id", "column_place_id", "position"
+        )
+    }
+    for e in entries:
+        e.pk = ids[(e.theme_id, e.system_recommendation_id, e.column_place_id, e.position)]
+
+
+def _record_deletions(entries: list[Entry], user, when) -> None:
+    historical = Entry.history.model
+    fields = [f.attname for f in Entry._meta.concrete_fields]
+    historical.objects.bulk_create(
+        [
+            historical(
+                history_type="-",
+                history_date=when,
+                history_user=user,
+                **{name: getattr(entry, name) for name in fields},
+            )
+            for entry in entries
+        ],
+        batch_size=500,
+    )
+
+
+def _write_rows(round_: Round, parsed: ParsedStocktake, framework: Framework) -> None:
+    existing = {(r.theme_id, r.system_recommendation_id): r for r in Row.objects.filter(round=round_)}
+    indicators_by_theme: dict[int, list[int]] = defaultdict(list)
+    for indicator in framework.indicators.exclude(theme=None).values("pk", "theme_id"):
+        indicators_by_theme[indicator["theme_id"]].append(indicator["pk"])
+    for parsed_row in parsed.rows:
+        row = existing.get((parsed_row.theme_id, parsed_row.system_recommendation_id))
+        indicators_text = (
+            parsed_row.indicators_text
+            if parsed_row.indicators_text is not None
+            else (row.indicators_text if row else "")
+        )
+        if row is None:
+            row = Row.objects.create(
+                round=round_,
+                theme_id=parsed_row.theme_id,
+                system_recommendation_id=parsed_row.system_recommendation_id,
+                heading_text=parsed_row.heading_text,
+                indicators_text=indicators_text,
+            )
+            if parsed_row.theme_id and indicators_text.strip():
+                row.indicators.set(indicators_by_theme.get(parsed_row.theme_id, []))
+        elif (row.heading_text, row.indicators_text) != (parsed_row.heading_text, indicators_text):
+            row.heading_text, row.indicators_text = parsed_row.heading_text, indicators_text
+            row.save()
+
+
+# The whole thing ------------------------------------------------------------
+
+
+def default_framework() -> Framework:
+    frameworks = list(Framework.objects.all()[:2])
+    if len(frameworks) != 1:
+        raise WorkbookError(
+            "There is no framework to import into."
+            if not frameworks
+            else "There is more than one framework: say which one to import into."
+        )
+    return frameworks[0]
+
+
+def import_stocktake(
+    source: str | Path | BinaryIO,
+    *,
+    framework: Framework | None = None,
+    round_name: str | None = None,
+    dry_run: bool = False,
+    user=None,
+    status: str | None = None,
+) -> ImportPlan:
+    """Read, plan and (unless ``dry_run``) apply a workbook. All or nothing."""
+    framework = framework or default_framework()
+    parsed = read_stocktake(source, framework)
+    plan = plan_import(parsed, framework, round_name)
+    if not dry_run:
+        round_ = apply_plan(plan, framework, user=user)
+        if status and round_.status != status:
+            round_.status = status
+            round_.save(update_fields=["status"])
+    return plan

@@ -1,0 +1,42 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from atf.models import Framework
+from stocktake.importer import import_stocktake
+from stocktake.xlsx import WorkbookError
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a stocktake workbook into a round: creates the round if it is new, otherwise applies "
+        "exactly the entries that were added, changed or removed. All or nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="The .xlsx workbook.")
+        parser.add_argument("--round", dest="round_name", help="The round's name (default: the Themes sheet's title).")
+        parser.add_argument("--framework", help="The framework's slug, when there is more than one.")
+        parser.add_argument("--dry-run", action="store_true", help="Report what would change and write nothing.")
+        parser.add_argument("--closed", action="store_true", help="Mark the round closed after importing.")
+
+    def handle(self, *args, path, round_name=None, framework=None, dry_run=False, closed=False, **options):
+        chosen = None
+        if framework:
+            chosen = Framework.objects.filter(slug=framework).first()
+            if chosen is None:
+                raise CommandError(f"There is no framework “{framework}”.")
+        try:
+            plan = import_stocktake(
+                path, framework=chosen, round_name=round_name, dry_run=dry_run, status="closed" if closed else None
+            )
+        except WorkbookError as exc:
+            raise CommandError(f"{exc}\nNothing was imported.") from None
+        for warning in plan.parsed.warnings:
+            self.stderr.write(self.style.WARNING(warning))
+        verb = "Would import" if dry_run else "Imported"
+        new = " (a new round)" if not plan.round_exists else ""
+        self.stdout.write(f"{verb} “{plan.round_name}”{new}: {plan.summary()}.")
+        if dry_run:
+            for change in plan.changes:
+                text = change.after or change.before
+                self.stdout.write(f"  {change.kind}: {text[:100]}")
+            self.stdout.write("Dry run: nothing was written.")

@@ -1,0 +1,149 @@
+"""Stocktake rounds and the activity that places report in them."""
+
+from django.db import models
+from django.utils.text import slugify
+from simple_history.models import HistoricalRecords
+
+from boroughs.models import Place
+
+
+class Round(models.Model):
+    """One stocktake exercise, e.g. “ATF Stocktake Oct-Dec 2023”."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    framework = models.ForeignKey("atf.Framework", on_delete=models.PROTECT, related_name="rounds")
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(
+        max_length=300, blank=True, help_text="The title cell of the Themes sheet; the name when blank."
+    )
+    recommendations_title = models.CharField(
+        max_length=300, blank=True, help_text="The title cell of the Recommendations sheet."
+    )
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
+    deadline = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-period_start", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.name)[:100]
+        super().save(*args, **kwargs)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class Level(models.TextChoices):
+    """The level an entry was reported at: which activity column it sits in."""
+
+    ICS = Place.Kind.ICS.value, "ICS"
+    SUB_REGION = Place.Kind.SUB_REGION.value, "Sub-region"
+    COMBINED_AUTHORITY = Place.Kind.COMBINED_AUTHORITY.value, "Combined authority"
+    BOROUGH = Place.Kind.BOROUGH.value, "Borough"
+
+
+class Row(models.Model):
+    """A theme's or system recommendation's row of a round's workbook.
+
+    Keeps the row's own cells as they were sent (the first column's heading
+    and the Beacon Indicators cell), so that a round's workbook is written
+    back as it came even where it differs from the framework's current text.
+    """
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="rows")
+    theme = models.ForeignKey("atf.Theme", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    system_recommendation = models.ForeignKey(
+        "atf.SystemRecommendation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    heading_text = models.TextField(blank=True)
+    indicators_text = models.TextField("Beacon Indicators cell", blank=True)
+    indicators = models.ManyToManyField("atf.BeaconIndicator", blank=True, related_name="+")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["round", "system_recommendation__number", "theme__number"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "theme"], name="row_round_theme_unique"),
+            models.UniqueConstraint(
+                fields=["round", "system_recommendation"], name="row_round_system_recommendation_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(theme__isnull=True) ^ models.Q(system_recommendation__isnull=True),
+                name="row_theme_xor_system_recommendation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round}: {self.theme or self.system_recommendation}"
+
+
+class Entry(models.Model):
+    """One piece of activity reported in a round, under a theme or a system recommendation.
+
+    ``lead_in`` is the text that named the places in the workbook (“Knowsley - ”,
+    “Halton, Liverpool and Knowsley ”), kept apart from ``text`` so that pages
+    can show the activity itself while the workbook is written back word for
+    word as ``lead_in + text``.
+    """
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="entries")
+    theme = models.ForeignKey("atf.Theme", null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+    system_recommendation = models.ForeignKey(
+        "atf.SystemRecommendation", null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+    )
+    level = models.CharField(max_length=32, choices=Level.choices)
+    column_place = models.ForeignKey(
+        Place,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The place whose activity column holds the entry; blank for the borough column.",
+    )
+    places = models.ManyToManyField(Place, blank=True, related_name="entries")
+    lead_in = models.CharField(max_length=300, blank=True)
+    text = models.TextField()
+    position = models.PositiveIntegerField(default=0)
+    recommendations = models.ManyToManyField("atf.Recommendation", blank=True, related_name="entries")
+    indicators = models.ManyToManyField("atf.BeaconIndicator", blank=True, related_name="entries")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["round", "system_recommendation__number", "theme__number", "level", "position"]
+        verbose_name_plural = "entries"
+        indexes = [models.Index(fields=["round", "theme", "system_recommendation", "level", "position"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(theme__isnull=True) ^ models.Q(system_recommendation__isnull=True),
+                name="entry_theme_xor_system_recommendation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (self.lead_in + self.text)[:80]
+
+    @property
+    def full_text(self) -> str:
+        """The entry as it reads in the workbook."""
+        return self.lead_in + self.text
+
+    @property
+    def section(self):
+        return self.theme or self.system_recommendation
