@@ -62,43 +62,55 @@ def cell_texts(round_: Round) -> dict[tuple, str]:
     }
 
 
-class _SheetWriter:
-    def __init__(self, book: Workbook, title: str, widths: list[float]):
-        self.sheet = book.create_sheet(title)
-        self.title = title
-        self.row_number = 0
-        for index, width in enumerate(widths, start=layout.FIRST_COLUMN):
-            self.sheet.column_dimensions[layout.column_letter(index)].width = width
+class _Sheet:
+    """One sheet's rows, checked against Excel's limits before anything is written."""
 
-    def cell(self, value, *, bold=False, column: int = 0):
-        if value is None or value == "":
-            return None
-        text = str(value)
-        if len(text) > layout.MAX_CELL_CHARS:
-            where = f"{layout.column_letter(layout.FIRST_COLUMN + column)}{self.row_number + 1}"
-            raise ExportError(
-                f"Sheet “{self.title}”, cell {where} would hold {len(text):,} characters; Excel allows "
-                f"{layout.MAX_CELL_CHARS:,}. Shorten or split the longest entries of that theme and column "
-                "and export again. Nothing was written."
-            )
-        cell = WriteOnlyCell(self.sheet, value=text)
-        cell.data_type = "s"  # text, never a formula
-        if text.startswith(layout.FORMULA_TRIGGERS):
-            cell.quotePrefix = True
-        cell.alignment = WRAP
-        if bold:
-            cell.font = BOLD
-        return cell
+    def __init__(self, title: str, widths: list[float], freeze: str):
+        self.title = title
+        self.widths = widths
+        self.freeze = freeze
+        self.rows: list[tuple[list, bool]] = []
+
+    @property
+    def row_number(self) -> int:
+        return len(self.rows)
 
     def row(self, values: list, *, bold=False) -> None:
-        cells = [self.cell(v, bold=bold, column=i) for i, v in enumerate(values)]
-        self.sheet.append([None] * (layout.FIRST_COLUMN - 1) + cells)
-        self.row_number += 1
+        for column, value in enumerate(values):
+            if value and len(str(value)) > layout.MAX_CELL_CHARS:
+                where = f"{layout.column_letter(layout.FIRST_COLUMN + column)}{self.row_number + 1}"
+                raise ExportError(
+                    f"Sheet “{self.title}”, cell {where} would hold {len(str(value)):,} characters; Excel "
+                    f"allows {layout.MAX_CELL_CHARS:,}. Shorten or split the longest entries of that theme "
+                    "and column and export again. Nothing was written."
+                )
+        self.rows.append((values, bold))
 
     def blank(self, count: int = 1) -> None:
-        for _ in range(count):
-            self.sheet.append([])
-            self.row_number += 1
+        self.rows.extend(([], False) for _ in range(count))
+
+    def write(self, book: Workbook) -> None:
+        sheet = book.create_sheet(self.title)
+        for index, width in enumerate(self.widths, start=layout.FIRST_COLUMN):
+            sheet.column_dimensions[layout.column_letter(index)].width = width
+        sheet.freeze_panes = self.freeze
+        padding = [None] * (layout.FIRST_COLUMN - 1)
+        for values, bold in self.rows:
+            sheet.append(padding + [_text_cell(sheet, v, bold) for v in values] if values else [])
+
+
+def _text_cell(sheet, value, bold: bool) -> WriteOnlyCell | None:
+    if value is None or value == "":
+        return None
+    text = str(value)
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"  # text, never a formula
+    if text.startswith(layout.FORMULA_TRIGGERS):
+        cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
+    cell.alignment = WRAP
+    if bold:
+        cell.font = BOLD
+    return cell
 
 
 def write_workbook(round_: Round, output: BinaryIO) -> None:
@@ -110,14 +122,13 @@ def write_workbook(round_: Round, output: BinaryIO) -> None:
     themes = list(framework.themes.prefetch_related("recommendations", "indicators"))
     system_recommendations = list(framework.system_recommendations.all())
 
-    book = Workbook(write_only=True)
+    below_headers = f"{layout.column_letter(layout.FIRST_COLUMN + 1)}{layout.FIRST_HEADER_ROW + 1}"
     widths = layout.THEMES_COLUMN_WIDTHS
-    sheet = _SheetWriter(
-        book,
+    sheet = themes_sheet = _Sheet(
         layout.THEMES_SHEET,
         [widths["heading"], widths["indicators"]] + [widths["level"]] * len(columns) + [widths["borough"]],
+        below_headers,
     )
-    sheet.sheet.freeze_panes = f"{layout.column_letter(layout.FIRST_COLUMN + 1)}{layout.FIRST_HEADER_ROW + 1}"
     sheet.blank(layout.TITLE_ROW - 1)
     sheet.row([round_.title or round_.name], bold=True)
     sheet.blank(layout.FIRST_HEADER_ROW - layout.TITLE_ROW - 1)
@@ -146,15 +157,14 @@ def write_workbook(round_: Round, output: BinaryIO) -> None:
 
     recommendation_columns = level_columns(round_, layout.RECOMMENDATIONS_LEVEL_KINDS)
     widths = layout.RECOMMENDATIONS_COLUMN_WIDTHS
-    sheet = _SheetWriter(
-        book,
+    sheet = recommendations_sheet = _Sheet(
         layout.RECOMMENDATIONS_SHEET,
         [widths["heading"]]
         + [widths["level"]] * len(recommendation_columns)
         + [widths["borough"]]
         + [widths["extra"]] * len(layout.RECOMMENDATIONS_EXTRA_HEADERS),
+        below_headers,
     )
-    sheet.sheet.freeze_panes = f"{layout.column_letter(layout.FIRST_COLUMN + 1)}{layout.FIRST_HEADER_ROW + 1}"
     sheet.blank(layout.TITLE_ROW - 1)
     sheet.row([round_.recommendations_title or round_.title or round_.name], bold=True)
     sheet.blank(layout.FIRST_HEADER_ROW - layout.TITLE_ROW - 1)
@@ -169,8 +179,9 @@ def write_workbook(round_: Round, output: BinaryIO) -> None:
         sheet.row([_default_heading(section)])
 
     widths = layout.INDICATORS_COLUMN_WIDTHS
-    sheet = _SheetWriter(book, layout.INDICATORS_SHEET, [widths["number"], widths["name"]] + [widths["field"]] * 4)
-    sheet.sheet.freeze_panes = f"A{layout.TITLE_ROW + 1}"
+    sheet = indicators_sheet = _Sheet(
+        layout.INDICATORS_SHEET, [widths["number"], widths["name"]] + [widths["field"]] * 4, f"A{layout.TITLE_ROW + 1}"
+    )
     sheet.blank(layout.TITLE_ROW - 1)
     group = None
     for indicator in framework.indicators.order_by("number"):
@@ -181,6 +192,9 @@ def write_workbook(round_: Round, output: BinaryIO) -> None:
             sheet.row([group, None] + extra, bold=True)
         sheet.row([str(indicator.number), indicator.name] + fields)
 
+    book = Workbook(write_only=True)
+    for planned in (themes_sheet, recommendations_sheet, indicators_sheet):
+        planned.write(book)
     book.save(output)
 
 

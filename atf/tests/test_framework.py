@@ -48,8 +48,12 @@ def test_system_recommendations_read_as_in_the_workbook(framework, workbook_path
 
 
 def test_indicators_keep_their_theme_fields_and_status(framework, workbook_path):
-    names = workbook_column(workbook_path, "Beacon Indicators", "C", [3, 4, 6, 7, 9, 10, 11, 12, 13, 15, 16, 17,
-                                                                     18, 20, 21, 22, 24, 26, 27, 29, 31, 32])
+    names = workbook_column(
+        workbook_path,
+        "Beacon Indicators",
+        "C",
+        [3, 4, 6, 7, 9, 10, 11, 12, 13, 15, 16, 17, 18, 20, 21, 22, 24, 26, 27, 29, 31, 32],
+    )
     assert list(framework.indicators.order_by("number").values_list("name", flat=True)) == names
     life_expectancy = framework.indicators.get(number=1)
     assert life_expectancy.theme is None and life_expectancy.group == "Life expectancy"

@@ -64,7 +64,11 @@ def test_moving_a_place_moves_everything_below_it(places):
     [
         ("Knowsley - first Family Hub has opened", ["Knowsley"], "Knowsley - "),
         ("Cheshire West & Chester - Pupils receive", ["Cheshire West and Chester"], "Cheshire West & Chester - "),
-        ("Cheshire West and Chester - wraparound advice", ["Cheshire West and Chester"], "Cheshire West and Chester - "),
+        (
+            "Cheshire West and Chester - wraparound advice",
+            ["Cheshire West and Chester"],
+            "Cheshire West and Chester - ",
+        ),
         ("SMBC - ACEs forum", ["Sefton"], "SMBC - "),
         ("Liverpool & Knowsley - signed the Charter", ["Liverpool", "Knowsley"], "Liverpool & Knowsley - "),
         (
