@@ -1,16 +1,20 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
+
+from atf import access
+from atf.admin_base import ScopedAdmin, ScopedTabularInline
 
 from .models import BeaconIndicator, Framework, Membership, Pillar, Recommendation, SystemRecommendation, Theme
 
 
-class RecommendationInline(admin.TabularInline):
+class RecommendationInline(ScopedTabularInline):
     model = Recommendation
     extra = 0
 
 
 @admin.register(Framework)
-class FrameworkAdmin(SimpleHistoryAdmin):
+class FrameworkAdmin(ScopedAdmin):
     list_display = ["name", "system", "published", "baseline_year"]
     list_filter = ["system"]
     search_fields = ["name"]
@@ -18,7 +22,7 @@ class FrameworkAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Theme)
-class ThemeAdmin(SimpleHistoryAdmin):
+class ThemeAdmin(ScopedAdmin):
     list_display = ["number", "title", "framework"]
     list_display_links = ["number", "title"]
     list_filter = ["framework"]
@@ -27,7 +31,7 @@ class ThemeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Recommendation)
-class RecommendationAdmin(SimpleHistoryAdmin):
+class RecommendationAdmin(ScopedAdmin):
     list_display = ["code", "text", "theme"]
     list_filter = ["theme__framework", "theme"]
     search_fields = ["text"]
@@ -35,7 +39,7 @@ class RecommendationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SystemRecommendation)
-class SystemRecommendationAdmin(SimpleHistoryAdmin):
+class SystemRecommendationAdmin(ScopedAdmin):
     list_display = ["number", "title", "framework"]
     list_display_links = ["number", "title"]
     list_filter = ["framework"]
@@ -43,7 +47,7 @@ class SystemRecommendationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(BeaconIndicator)
-class BeaconIndicatorAdmin(SimpleHistoryAdmin):
+class BeaconIndicatorAdmin(ScopedAdmin):
     list_display = ["number", "name", "theme", "frequency", "geographic_level", "disaggregation", "source", "status"]
     list_display_links = ["number", "name"]
     list_filter = ["framework", "status", "theme", "geographic_level", "disaggregation"]
@@ -52,15 +56,43 @@ class BeaconIndicatorAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Pillar)
-class PillarAdmin(SimpleHistoryAdmin):
+class PillarAdmin(ScopedAdmin):
     list_display = ["number", "name", "framework"]
     list_display_links = ["number", "name"]
 
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(ScopedAdmin):
     list_display = ["user", "role", "place", "commission", "created"]
     list_filter = ["role", "place__system"]
     search_fields = ["user__username", "user__email", "place__name", "commission__name"]
     list_select_related = ["user", "place", "commission"]
     autocomplete_fields = ["user", "place", "commission"]
+
+
+class ScopedUserAdmin(UserAdmin):
+    """Users: managed by superusers; reviewers may find the users of their system when granting roles."""
+
+    def get_queryset(self, request):
+        return access.restrict(super().get_queryset(request), request.user, access.VIEW)
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        if obj is not None:
+            return access.can(request.user, access.VIEW, obj)
+        return access.may_any(request.user, access.VIEW, self.model)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+admin.site.unregister(User)
+admin.site.register(User, ScopedUserAdmin)

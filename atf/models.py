@@ -5,6 +5,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from .access import ScopedQuerySet
+from .roles import ROLE_PLACE_KINDS, Role
+
 
 class Framework(models.Model):
     """A Marmot framework adopted by one system, e.g. All Together Fairer, C&M, 2022."""
@@ -145,21 +148,6 @@ class Pillar(models.Model):
         return f"Pillar {self.number}: {self.name}"
 
 
-class Role(models.TextChoices):
-    ICS_REVIEWER = "ics_reviewer", "ICS reviewer"
-    BOROUGH_LEAD = "borough_lead", "Borough lead"
-    SECRETARIAT = "secretariat", "Commission secretariat"
-    VIEWER = "viewer", "Viewer"
-
-
-# Which kind of place each role is held at; the secretariat is held for a commission.
-ROLE_PLACE_KINDS = {
-    Role.ICS_REVIEWER: {"ics"},
-    Role.BOROUGH_LEAD: {"borough"},
-    Role.VIEWER: {"ics", "sub_region", "combined_authority", "borough", "ward"},
-}
-
-
 class Membership(models.Model):
     """A user holding a role at a place, or for a commission."""
 
@@ -173,6 +161,7 @@ class Membership(models.Model):
     )
     created = models.DateTimeField(auto_now_add=True)
 
+    objects = ScopedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -1,16 +1,17 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from atf.admin_base import ScopedAdmin, ScopedTabularInline
 
 from .models import Place, PlaceAlias
 
 
-class PlaceAliasInline(admin.TabularInline):
+class PlaceAliasInline(ScopedTabularInline):
     model = PlaceAlias
     extra = 1
 
 
 @admin.register(Place)
-class PlaceAdmin(SimpleHistoryAdmin):
+class PlaceAdmin(ScopedAdmin):
     list_display = ["name", "kind", "short_name", "ons_code", "parent", "system"]
     list_filter = ["kind", "system"]
     search_fields = ["name", "short_name", "ons_code", "aliases__name"]
@@ -22,7 +23,7 @@ class PlaceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PlaceAlias)
-class PlaceAliasAdmin(SimpleHistoryAdmin):
+class PlaceAliasAdmin(ScopedAdmin):
     list_display = ["name", "place"]
     search_fields = ["name", "place__name"]
     list_select_related = ["place"]

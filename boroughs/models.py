@@ -9,8 +9,10 @@ from django.db import models, transaction
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
+from atf.access import ScopedQuerySet
 
-class PlaceQuerySet(models.QuerySet):
+
+class PlaceQuerySet(ScopedQuerySet):
     def within(self, place: "Place") -> "PlaceQuerySet":
         """The place itself and every place below it."""
         return self.filter(path__startswith=place.path)

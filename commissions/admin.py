@@ -1,11 +1,12 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from atf.admin_base import ScopedAdmin
 
 from .models import Commission
 
 
 @admin.register(Commission)
-class CommissionAdmin(SimpleHistoryAdmin):
+class CommissionAdmin(ScopedAdmin):
     list_display = ["name", "kind", "place", "established"]
     list_filter = ["kind", "place__system"]
     search_fields = ["name", "remit", "place__name"]

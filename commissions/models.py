@@ -4,6 +4,8 @@ from django.db import models
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
+from atf.access import ScopedQuerySet
+
 
 class Commission(models.Model):
     """An Inequalities Commission, a Health and Wellbeing Board or a steering group."""
@@ -22,6 +24,7 @@ class Commission(models.Model):
     established_by = models.CharField(max_length=300, blank=True, help_text="Who agreed to set it up.")
     reports_to = models.CharField(max_length=300, blank=True, help_text="The bodies it reports to.")
 
+    objects = ScopedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -1,9 +1,11 @@
 """Stocktake rounds and the activity that places report in them."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
+from atf.access import ScopedQuerySet
 from boroughs.models import Place
 
 
@@ -28,6 +30,7 @@ class Round(models.Model):
     deadline = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
 
+    objects = ScopedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -72,6 +75,7 @@ class Row(models.Model):
     indicators_text = models.TextField("Beacon Indicators cell", blank=True)
     indicators = models.ManyToManyField("atf.BeaconIndicator", blank=True, related_name="+")
 
+    objects = ScopedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -123,6 +127,7 @@ class Entry(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
+    objects = ScopedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -147,3 +152,39 @@ class Entry(models.Model):
     @property
     def section(self):
         return self.theme or self.system_recommendation
+
+
+class Return(models.Model):
+    """A place's return for a round: draft, then submitted, then returned to the place or accepted."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        RETURNED = "returned", "Returned for changes"
+        ACCEPTED = "accepted", "Accepted"
+
+    # Statuses in which others may read the place's entries, and its lead may not change them.
+    PUBLISHED = (Status.SUBMITTED, Status.ACCEPTED)
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="returns")
+    place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="returns")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comment = models.TextField(blank=True, help_text="The reviewer's comment to the place.")
+
+    objects = ScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["round", "place__name"]
+        constraints = [models.UniqueConstraint(fields=["round", "place"], name="return_round_place_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.place} — {self.round} ({self.get_status_display()})"

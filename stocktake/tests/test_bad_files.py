@@ -205,5 +205,5 @@ def test_the_command_prints_the_message_without_a_traceback(existing_round, fram
 
 
 def test_a_missing_file(framework):
-    with pytest.raises(CommandError, match="There is no file at /no/such/file.xlsx"):
+    with pytest.raises(CommandError, match=r"There is no file at /no/such/file\.xlsx"):
         call_command("import_stocktake", "/no/such/file.xlsx")

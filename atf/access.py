@@ -1,0 +1,327 @@
+"""Who may see and change which rows: the one tenant rule.
+
+Every place that lists, shows, changes, exports or imports rows asks this
+module, through ``Model.objects.for_user(user, action)`` or
+``restrict(queryset, user, action)``; none of them decides for itself.
+
+Actions: ``view`` (read; also export), ``change`` (edit; also import),
+``delete``, ``add`` (may the user create such rows at all: checked on the
+saved row like ``change``), and ``attach`` (which rows may be chosen in a
+form's dropdown, e.g. the places an entry may be attributed to).
+
+The policy, per role (``Scope`` below holds a user's roles):
+
+- superuser: everything.
+- ICS reviewer at an ICS: views everything in that ICS's tree; changes
+  rounds, rows, returns, entries, the framework, places, and memberships
+  below the ICS.
+- borough lead at a borough: views its own entries (drafts too), the
+  published entries of its ICS, and the commissions of its borough; changes
+  its borough's entries in an open round while its return is not submitted.
+- commission secretariat: views and changes its commission, all of it;
+  views other commissions of the same ICS and their published meetings.
+- viewer at a place: views published entries in that place's tree.
+- anyone signed in: views reference data (places, frameworks).
+
+An entry is *published* when its round is closed, when it was reported at
+ICS, sub-region or combined-authority level, or when the return of one of
+its places is submitted or accepted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+
+from .roles import Role
+
+VIEW, CHANGE, DELETE, ADD, ATTACH = "view", "change", "delete", "add", "attach"
+ACTIONS = {VIEW, CHANGE, DELETE, ADD, ATTACH, "export", "import"}
+ALIASES = {"export": VIEW, "import": CHANGE}
+
+NOTHING = Q(pk__in=[])
+EVERYTHING = Q()
+
+
+@dataclass
+class Scope:
+    """A user's roles, read once per request."""
+
+    superuser: bool = False
+    reviewer_systems: set[int] = field(default_factory=set)
+    lead_places: list = field(default_factory=list)  # boroughs, with their paths
+    secretariat_commissions: set[int] = field(default_factory=set)
+    secretariat_systems: set[int] = field(default_factory=set)
+    viewer_places: list = field(default_factory=list)
+    may_any_cache: dict = field(default_factory=dict)
+
+    @property
+    def lead_systems(self) -> set[int]:
+        return {p.system_id for p in self.lead_places}
+
+    @property
+    def viewer_systems(self) -> set[int]:
+        return {p.system_id for p in self.viewer_places}
+
+    @property
+    def systems(self) -> set[int]:
+        return self.reviewer_systems | self.lead_systems | self.secretariat_systems | self.viewer_systems
+
+    @property
+    def has_role(self) -> bool:
+        return self.superuser or bool(self.systems)
+
+
+def scope_for(user) -> Scope:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Scope()
+    cached = getattr(user, "_atf_scope", None)
+    if cached is not None:
+        return cached
+    scope = Scope(superuser=user.is_superuser)
+    for membership in user.memberships.select_related("place", "commission__place"):
+        if membership.role == Role.ICS_REVIEWER:
+            scope.reviewer_systems.add(membership.place.system_id)
+        elif membership.role == Role.BOROUGH_LEAD:
+            scope.lead_places.append(membership.place)
+        elif membership.role == Role.SECRETARIAT:
+            scope.secretariat_commissions.add(membership.commission_id)
+            scope.secretariat_systems.add(membership.commission.place.system_id)
+        elif membership.role == Role.VIEWER:
+            scope.viewer_places.append(membership.place)
+    user._atf_scope = scope
+    return scope
+
+
+def forget_scope(user) -> None:
+    """After memberships change within a request."""
+    if hasattr(user, "_atf_scope"):
+        del user._atf_scope
+
+
+def within(places, prefix: str = "") -> Q:
+    """Rows whose place (reached through ``prefix``) lies in any of ``places``' trees."""
+    conditions = [Q(**{f"{prefix}path__startswith": p.path}) for p in places]
+    return reduce(or_, conditions) if conditions else NOTHING
+
+
+def in_systems(systems, prefix: str) -> Q:
+    return Q(**{f"{prefix}__in": systems}) if systems else NOTHING
+
+
+# Rules: one function per model, (scope, action) -> Q. --------------------
+
+
+def reference_data(system_path: str) -> Callable[[Scope, str], Q]:
+    """Readable by everyone signed in; changed by the reviewers of its system."""
+
+    def rule(scope: Scope, action: str) -> Q:
+        if action in (VIEW, ATTACH):
+            return EVERYTHING
+        return in_systems(scope.reviewer_systems, system_path)
+
+    return rule
+
+
+def place_rule(scope: Scope, action: str) -> Q:
+    if action == VIEW:
+        return EVERYTHING
+    if action == ATTACH:  # places an entry may be attributed to
+        return in_systems(scope.reviewer_systems, "system_id") | within(scope.lead_places)
+    return in_systems(scope.reviewer_systems, "system_id")
+
+
+def round_rule(scope: Scope, action: str, prefix: str = "") -> Q:
+    if action == VIEW:
+        return in_systems(scope.systems, f"{prefix}framework__system_id")
+    if action == ATTACH:  # rounds an entry may be added to
+        from stocktake.models import Round
+
+        open_rounds = Q(**{f"{prefix}status": Round.Status.OPEN})
+        return in_systems(scope.reviewer_systems, f"{prefix}framework__system_id") | (
+            open_rounds & in_systems(scope.lead_systems, f"{prefix}framework__system_id")
+        )
+    return in_systems(scope.reviewer_systems, f"{prefix}framework__system_id")
+
+
+def published_entries() -> Q:
+    from stocktake.models import Level, Return, Round
+
+    submitted = Return.objects.filter(
+        round=OuterRef("round"), place__entries=OuterRef("pk"), status__in=Return.PUBLISHED
+    )
+    return Q(round__status=Round.Status.CLOSED) | ~Q(level=Level.BOROUGH) | Exists(submitted)
+
+
+def entry_rule(scope: Scope, action: str) -> Q:
+    from stocktake.models import Entry, Level, Return, Round
+
+    reviewer = in_systems(scope.reviewer_systems, "round__framework__system_id")
+    if action == VIEW:
+        own = Exists(
+            Entry.places.through.objects.filter(entry=OuterRef("pk")).filter(within(scope.lead_places, "place__"))
+        )
+        shared = published_entries() & in_systems(
+            scope.lead_systems | scope.secretariat_systems, "round__framework__system_id"
+        )
+        viewed = published_entries() & (
+            Exists(
+                Entry.places.through.objects.filter(entry=OuterRef("pk")).filter(within(scope.viewer_places, "place__"))
+            )
+            | within(scope.viewer_places, "column_place__")
+        )
+        return (
+            reviewer | (own if scope.lead_places else NOTHING) | shared | (viewed if scope.viewer_places else NOTHING)
+        )
+    if not scope.lead_places:
+        return reviewer
+    # A lead changes an entry only when every place it names is theirs, its
+    # round is open, and their return is not waiting for or past review.
+    outside = Entry.places.through.objects.filter(entry=OuterRef("pk")).exclude(within(scope.lead_places, "place__"))
+    locked = Return.objects.filter(
+        round=OuterRef("round"), place__in=[p.pk for p in scope.lead_places], status__in=Return.PUBLISHED
+    )
+    lead = (
+        Q(round__status=Round.Status.OPEN, level=Level.BOROUGH)
+        & Exists(Entry.places.through.objects.filter(entry=OuterRef("pk")))
+        & ~Exists(outside)
+        & ~Exists(locked)
+    )
+    return reviewer | lead
+
+
+def row_rule(scope: Scope, action: str) -> Q:
+    return round_rule(scope, VIEW if action == VIEW else CHANGE, prefix="round__")
+
+
+def return_rule(scope: Scope, action: str) -> Q:
+    reviewer = in_systems(scope.reviewer_systems, "round__framework__system_id")
+    return reviewer | within(scope.lead_places, "place__")
+
+
+def membership_rule_for(user) -> Callable[[Scope, str], Q]:
+    def rule(scope: Scope, action: str) -> Q:
+        managed = (in_systems(scope.reviewer_systems, "place__system_id") & ~Q(role=Role.ICS_REVIEWER)) | in_systems(
+            scope.reviewer_systems, "commission__place__system_id"
+        )
+        if action == VIEW:
+            return managed | Q(role=Role.ICS_REVIEWER, place__system_id__in=scope.reviewer_systems) | Q(user_id=user.pk)
+        return managed
+
+    return rule
+
+
+def user_rule(scope: Scope, action: str) -> Q:
+    """Users a reviewer may see and grant roles to: those of their system, and those with no role yet."""
+    from .models import Membership
+
+    if action not in (VIEW, ATTACH) or not scope.reviewer_systems:
+        return NOTHING
+    memberships = Membership.objects.filter(user=OuterRef("pk"))
+    in_their_system = memberships.filter(
+        Q(place__system_id__in=scope.reviewer_systems) | Q(commission__place__system_id__in=scope.reviewer_systems)
+    )
+    return Exists(in_their_system) | ~Exists(memberships)
+
+
+def commission_rule(scope: Scope, action: str, prefix: str = "") -> Q:
+    own = Q(**{f"{prefix}pk__in": scope.secretariat_commissions}) if scope.secretariat_commissions else NOTHING
+    if action not in (VIEW, ATTACH):
+        return own
+    return (
+        own
+        | in_systems(scope.reviewer_systems, f"{prefix}place__system_id")
+        | within(scope.lead_places, f"{prefix}place__")
+        | in_systems(scope.secretariat_systems, f"{prefix}place__system_id")
+        | within(scope.viewer_places, f"{prefix}place__")
+    )
+
+
+def rule_for(model: type[models.Model], user) -> Callable[[Scope, str], Q]:
+    label = model._meta.label
+    rules = {
+        "boroughs.Place": place_rule,
+        "boroughs.PlaceAlias": reference_data("place__system_id"),
+        "atf.Framework": reference_data("system_id"),
+        "atf.Theme": reference_data("framework__system_id"),
+        "atf.Recommendation": reference_data("theme__framework__system_id"),
+        "atf.SystemRecommendation": reference_data("framework__system_id"),
+        "atf.BeaconIndicator": reference_data("framework__system_id"),
+        "atf.Pillar": reference_data("framework__system_id"),
+        "atf.Membership": membership_rule_for(user),
+        "auth.User": user_rule,
+        "stocktake.Round": round_rule,
+        "stocktake.Row": row_rule,
+        "stocktake.Entry": entry_rule,
+        "stocktake.Return": return_rule,
+        "commissions.Commission": commission_rule,
+    }
+    extra = getattr(model, "access_rule", None)
+    if extra is not None:
+        return extra
+    if label not in rules:
+        raise LookupError(f"No access rule for {label}: add one to atf.access before exposing it.")
+    return rules[label]
+
+
+def restrict(queryset: models.QuerySet, user, action: str) -> models.QuerySet:
+    """The rows of ``queryset`` that ``user`` may act on."""
+    if action not in ACTIONS:
+        raise ValueError(f"Unknown action {action!r}")
+    action = ALIASES.get(action, action)
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return queryset.none()
+    scope = scope_for(user)
+    if scope.superuser:
+        return queryset
+    condition = rule_for(queryset.model, user)(scope, action)
+    if condition == NOTHING:
+        return queryset.none()
+    # Every rule reaches many-to-many relations through Exists(), so rows never repeat.
+    return queryset.filter(condition)
+
+
+def can(user, action: str, obj: models.Model) -> bool:
+    """May ``user`` act on this one saved row?"""
+    if obj is None or obj.pk is None:
+        return False
+    return restrict(type(obj)._default_manager.filter(pk=obj.pk), user, action).exists()
+
+
+def may_any(user, action: str, model: type[models.Model]) -> bool:
+    """Could ``user`` act on some row of ``model``? (For showing admin modules and buttons.)"""
+    scope = scope_for(user)
+    if scope.superuser:
+        return True
+    if not scope.has_role:
+        return False
+    key = (model._meta.label, action)
+    if key not in scope.may_any_cache:
+        scope.may_any_cache[key] = restrict(model._default_manager.all(), user, action).exists()
+    return scope.may_any_cache[key]
+
+
+# Which roles may create rows of a model at all; the saved row is then
+# checked against the change rule like any other write.
+ADD_ROLES: dict[str, Callable[[Scope], bool]] = {
+    "stocktake.Entry": lambda s: bool(s.reviewer_systems or s.lead_places),
+    "commissions.Commission": lambda s: False,
+}
+
+
+def may_add(user, model: type[models.Model]) -> bool:
+    scope = scope_for(user)
+    if scope.superuser:
+        return True
+    check = ADD_ROLES.get(model._meta.label, lambda s: bool(s.reviewer_systems))
+    return check(scope)
+
+
+class ScopedQuerySet(models.QuerySet):
+    def for_user(self, user, action: str = VIEW) -> models.QuerySet:
+        return restrict(self, user, action)

@@ -1,0 +1,164 @@
+"""Admin classes that ask the tenant rule (``atf.access``) before showing or changing anything.
+
+Django's admin scopes nothing by itself: it lists every row, offers every row
+in foreign-key dropdowns, list filters and autocompletes, and
+django-simple-history looks rows up unscoped for its history and revert
+pages. Every admin of this project derives from ``ScopedAdmin`` (or
+``ScopedInline``), which routes each of those through the rule.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.admin.filters import RelatedFieldListFilter
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import access
+
+
+def _is_autocomplete(request) -> bool:
+    match = getattr(request, "resolver_match", None)
+    return bool(match and match.url_name == "autocomplete")
+
+
+class ScopedRelatedFieldListFilter(RelatedFieldListFilter):
+    """A list filter whose choices are only the related rows the user may view."""
+
+    def field_choices(self, field, request, model_admin):
+        related = field.related_model
+        queryset = access.restrict(related._default_manager.all(), request.user, access.VIEW)
+        return [(obj.pk, str(obj)) for obj in queryset]
+
+
+def scoped_list_filter(model: type[models.Model], entries) -> list:
+    """Replace plain relation names in ``list_filter`` with the scoped filter."""
+    scoped = []
+    for entry in entries:
+        if isinstance(entry, str) and "__" not in entry:
+            field = model._meta.get_field(entry)
+            if field.is_relation:
+                entry = (entry, ScopedRelatedFieldListFilter)
+        scoped.append(entry)
+    return scoped
+
+
+class ScopedAdmin(SimpleHistoryAdmin):
+    """A ModelAdmin whose every read and write goes through the tenant rule."""
+
+    def get_queryset(self, request):
+        action = access.ATTACH if _is_autocomplete(request) else access.VIEW
+        return access.restrict(super().get_queryset(request), request.user, action)
+
+    def get_list_filter(self, request):
+        return scoped_list_filter(self.model, super().get_list_filter(request))
+
+    # Permissions come from roles, not from Django's per-model permission flags.
+    def has_module_permission(self, request):
+        return access.may_any(request.user, access.VIEW, self.model)
+
+    def has_view_permission(self, request, obj=None):
+        if obj is not None:
+            return access.can(request.user, access.VIEW, obj)
+        return access.may_any(request.user, access.VIEW, self.model)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None:
+            return access.can(request.user, access.CHANGE, obj)
+        return access.may_any(request.user, access.CHANGE, self.model)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None:
+            return access.can(request.user, access.DELETE, obj)
+        return access.may_any(request.user, access.DELETE, self.model)
+
+    def has_add_permission(self, request):
+        return access.may_add(request.user, self.model)
+
+    # Dropdowns offer only rows the user may choose.
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and hasattr(field, "queryset"):
+            field.queryset = access.restrict(field.queryset, request.user, access.ATTACH)
+        return field
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and hasattr(field, "queryset"):
+            field.queryset = access.restrict(field.queryset, request.user, access.ATTACH)
+        return field
+
+    # After a save, the row must still be the user's: otherwise the whole
+    # change (the admin wraps it in one transaction) is rolled back.
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
+        access.forget_scope(request.user)
+        if not access.can(request.user, access.CHANGE, obj):
+            raise PermissionDenied("That change would move the record outside what you may change.")
+
+    def delete_queryset(self, request, queryset):
+        allowed = access.restrict(queryset, request.user, access.DELETE)
+        if allowed.count() != queryset.count():
+            raise PermissionDenied("Some of the selected records are not yours to delete.")
+        super().delete_queryset(request, queryset)
+
+    def delete_model(self, request, obj):
+        if not access.can(request.user, access.DELETE, obj):
+            raise PermissionDenied
+        super().delete_model(request, obj)
+
+    # django-simple-history looks rows up without the admin's queryset.
+    def _ensure_visible(self, request, object_id):
+        if not self.get_queryset(request).filter(pk=object_id).exists():
+            raise Http404("No such record.")
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._ensure_visible(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._ensure_visible(request, object_id)
+        if request.method == "POST" and not self.has_change_permission(request, self.get_object(request, object_id)):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ScopedInline:
+    """Mixin for inlines: rows and dropdowns scoped, writes allowed when the parent may be changed."""
+
+    def get_queryset(self, request):
+        return access.restrict(super().get_queryset(request), request.user, access.VIEW)
+
+    def _parent_writable(self, request, obj):
+        if obj is None:
+            return access.may_add(request.user, self.parent_model)
+        return access.can(request.user, access.CHANGE, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return obj is None or access.can(request.user, access.VIEW, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._parent_writable(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return self._parent_writable(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._parent_writable(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and hasattr(field, "queryset"):
+            field.queryset = access.restrict(field.queryset, request.user, access.ATTACH)
+        return field
+
+
+class ScopedTabularInline(ScopedInline, admin.TabularInline):
+    pass
+
+
+class ScopedStackedInline(ScopedInline, admin.StackedInline):
+    pass
