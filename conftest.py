@@ -9,26 +9,129 @@ from boroughs.demo import load_places
 from boroughs.models import Place
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Real hashing is slow by design; tests create many users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def plain_static_files(settings):
+    """Pages render without a collectstatic run."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+FRAMEWORK = {
+    "name": "All Together Fairer, Cheshire and Merseyside, 2022",
+    "slug": "atf-cheshire-and-merseyside-2022",
+    "published": date(2022, 5, 1),
+    "baseline_year": 2022,
+    "discontinued_indicators": (15,),
+}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The reference data every test starts from, loaded once: the demo's places and the framework.
+
+    Each test runs in a transaction that is rolled back, so none can change
+    what the next one sees.
+    """
+    with django_db_blocker.unblock():
+        load_places()
+        load_framework(system=Place.objects.get(slug="cheshire-and-merseyside"), **FRAMEWORK)
+
+
 @pytest.fixture
 def places(db):
     """The demo's place tree: Cheshire and Merseyside, and North East London beside it."""
-    load_places()
     return {p.slug: p for p in Place.objects.all()}
 
 
 @pytest.fixture
 def framework(places):
     """The ATF framework, loaded from the project's copy of the 2023 workbook."""
-    return load_framework(
-        system=places["cheshire-and-merseyside"],
-        name="All Together Fairer, Cheshire and Merseyside, 2022",
-        slug="atf-cheshire-and-merseyside-2022",
-        published=date(2022, 5, 1),
-        baseline_year=2022,
-        discontinued_indicators=(15,),
-    )
+    from atf.models import Framework
+
+    return Framework.objects.get(slug=FRAMEWORK["slug"])
 
 
 @pytest.fixture
 def workbook_path():
     return DEMO_WORKBOOK
+
+
+@pytest.fixture
+def world(framework, places, django_user_model):
+    """One shared story: two boroughs and more in one ICS, a second ICS, a user per role.
+
+    - Knowsley's return for the open round is a draft; Halton's is submitted.
+    - Sefton's entry is a draft too, so a Knowsley lead must not see it.
+    - North East London has its own framework-free round with a Hackney entry.
+    """
+    from types import SimpleNamespace
+
+    from atf.models import Framework, Membership, Role
+    from commissions.models import Commission
+    from stocktake.models import Entry, Return, Round
+
+    cm, nel = places["cheshire-and-merseyside"], places["north-east-london"]
+    open_round = Round.objects.create(framework=framework, name="Open round 2025")
+    closed_round = Round.objects.create(framework=framework, name="Closed round 2023", status=Round.Status.CLOSED)
+    nel_framework = Framework.objects.create(name="NEL framework", slug="nel", system=nel)
+    from atf.models import Theme
+
+    nel_theme = Theme.objects.create(framework=nel_framework, number=1, title="Give every child the best start")
+    nel_round = Round.objects.create(framework=nel_framework, name="NEL round 2025")
+    theme = framework.themes.get(number=1)
+
+    def entry(round_, place, text, *, level="borough", theme=theme):
+        created = Entry.objects.create(round=round_, theme=theme, level=level, lead_in=f"{place.label} - ", text=text)
+        created.places.set([place])
+        return created
+
+    Return.objects.create(round=open_round, place=places["knowsley"], status=Return.Status.DRAFT)
+    Return.objects.create(round=open_round, place=places["halton"], status=Return.Status.SUBMITTED)
+    entries = SimpleNamespace(
+        knowsley=entry(open_round, places["knowsley"], "Knowsley draft family hub"),
+        halton=entry(open_round, places["halton"], "Halton submitted family hub"),
+        sefton=entry(open_round, places["sefton"], "Sefton draft family hub"),
+        closed=entry(closed_round, places["sefton"], "Sefton 2023 family hub"),
+        hackney=entry(nel_round, places["hackney"], "Hackney draft family hub", theme=nel_theme),
+    )
+    commissions = SimpleNamespace(
+        st_helens=Commission.objects.create(place=places["st-helens"], name="St Helens Inequalities Commission"),
+        cheshire_east=Commission.objects.create(place=places["cheshire-east"], name="Cheshire East Commission"),
+        hackney=Commission.objects.create(place=places["hackney"], name="Hackney Health and Wellbeing Board"),
+    )
+
+    def user(name, role=None, place=None, commission=None, **flags):
+        created = django_user_model.objects.create_user(
+            username=name, password="a long enough password", is_staff=True, **flags
+        )
+        if role:
+            Membership.objects.create(user=created, role=role, place=place, commission=commission)
+        return created
+
+    users = SimpleNamespace(
+        reviewer=user("reviewer", Role.ICS_REVIEWER, cm),
+        lead=user("lead-knowsley", Role.BOROUGH_LEAD, places["knowsley"]),
+        other_lead=user("lead-halton", Role.BOROUGH_LEAD, places["halton"]),
+        secretariat=user("secretariat-st-helens", Role.SECRETARIAT, commission=commissions.st_helens),
+        other_secretariat=user("secretariat-cheshire-east", Role.SECRETARIAT, commission=commissions.cheshire_east),
+        viewer=user("viewer", Role.VIEWER, cm),
+        nel_reviewer=user("nel-reviewer", Role.ICS_REVIEWER, nel),
+        nobody=user("nobody"),
+        superuser=user("superuser", is_superuser=True),
+    )
+    return SimpleNamespace(
+        places=places,
+        framework=framework,
+        rounds=SimpleNamespace(open=open_round, closed=closed_round, nel=nel_round),
+        entries=entries,
+        commissions=commissions,
+        users=users,
+    )

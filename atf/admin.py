@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
+from django.http import Http404
 
 from atf import access
 from atf.admin_base import ScopedAdmin, ScopedTabularInline
@@ -75,6 +76,12 @@ class ScopedUserAdmin(UserAdmin):
 
     def get_queryset(self, request):
         return access.restrict(super().get_queryset(request), request.user, access.VIEW)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404("No such user.")
+        return obj
 
     def has_module_permission(self, request):
         return request.user.is_superuser

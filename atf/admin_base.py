@@ -10,7 +10,7 @@ pages. Every admin of this project derives from ``ScopedAdmin`` (or
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.admin.filters import RelatedFieldListFilter
+from django.contrib.admin.filters import RelatedOnlyFieldListFilter
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404
@@ -24,13 +24,16 @@ def _is_autocomplete(request) -> bool:
     return bool(match and match.url_name == "autocomplete")
 
 
-class ScopedRelatedFieldListFilter(RelatedFieldListFilter):
-    """A list filter whose choices are only the related rows the user may view."""
+class ScopedRelatedFieldListFilter(RelatedOnlyFieldListFilter):
+    """A list filter offering only related rows that the user may view and that the visible rows use.
+
+    Django's own filter lists every row of the related model, whoever asks.
+    """
 
     def field_choices(self, field, request, model_admin):
-        related = field.related_model
-        queryset = access.restrict(related._default_manager.all(), request.user, access.VIEW)
-        return [(obj.pk, str(obj)) for obj in queryset]
+        used = model_admin.get_queryset(request).values_list(f"{field.name}__pk", flat=True)
+        related = access.restrict(field.related_model._default_manager.filter(pk__in=used), request.user, access.VIEW)
+        return [(obj.pk, str(obj)) for obj in related]
 
 
 def scoped_list_filter(model: type[models.Model], entries) -> list:
@@ -109,6 +112,15 @@ class ScopedAdmin(SimpleHistoryAdmin):
         if not access.can(request.user, access.DELETE, obj):
             raise PermissionDenied
         super().delete_model(request, obj)
+
+    # A row outside the user's view is "not found", as if it did not exist:
+    # before any permission check (which would answer 403 and so tell that it
+    # exists) and instead of Django's redirect to the index.
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404("No such record.")
+        return obj
 
     # django-simple-history looks rows up without the admin's queryset.
     def _ensure_visible(self, request, object_id):

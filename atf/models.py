@@ -24,6 +24,7 @@ class Framework(models.Model):
     published = models.DateField(null=True, blank=True)
     baseline_year = models.PositiveSmallIntegerField(null=True, blank=True)
 
+    objects = ScopedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -45,6 +46,7 @@ class Theme(models.Model):
         help_text="The shorter heading this theme goes by on the Beacon Indicators sheet.",
     )
 
+    objects = ScopedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -62,6 +64,7 @@ class Recommendation(models.Model):
     position = models.PositiveSmallIntegerField()
     text = models.TextField()
 
+    objects = ScopedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -83,6 +86,7 @@ class SystemRecommendation(models.Model):
     number = models.PositiveSmallIntegerField()
     title = models.CharField(max_length=300)
 
+    objects = ScopedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -121,6 +125,7 @@ class BeaconIndicator(models.Model):
     source = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.LIVE)
 
+    objects = ScopedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -138,6 +143,7 @@ class Pillar(models.Model):
     number = models.PositiveSmallIntegerField()
     name = models.CharField(max_length=200)
 
+    objects = ScopedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -13,3 +13,7 @@ class CommissionAdmin(ScopedAdmin):
     list_select_related = ["place"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["place"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A secretariat edits its commission but cannot move it to another place.
+        return [] if request.user.is_superuser else ["place"]

@@ -20,6 +20,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 
+from atf import access
 from atf.loader import heading_text
 from atf.models import SystemRecommendation, Theme
 from boroughs.models import Place
@@ -45,12 +46,17 @@ def level_columns(round_: Round, kinds=LEVEL_KINDS) -> list[Place]:
     )
 
 
-def cell_texts(round_: Round) -> dict[tuple, str]:
-    """Every activity cell's text, keyed by (theme id, system recommendation id, column place id)."""
+def cell_texts(round_: Round, user=None) -> dict[tuple, str]:
+    """Every activity cell's text, keyed by (theme id, system recommendation id, column place id).
+
+    With a ``user``, only the entries that user may view.
+    """
     grouped: dict[tuple, list[CellEntry]] = defaultdict(list)
+    entries = Entry.objects.filter(round=round_)
+    if user is not None:
+        entries = access.restrict(entries, user, access.VIEW)
     entries = (
-        Entry.objects.filter(round=round_)
-        .order_by("position", "pk")
+        entries.order_by("position", "pk")
         .only("theme_id", "system_recommendation_id", "column_place_id", "lead_in", "text")
         .prefetch_related("places")
     )
@@ -113,11 +119,11 @@ def _text_cell(sheet, value, bold: bool) -> WriteOnlyCell | None:
     return cell
 
 
-def write_workbook(round_: Round, output: BinaryIO) -> None:
-    """Write ``round_`` as a stocktake workbook to a binary stream."""
+def write_workbook(round_: Round, output: BinaryIO, user=None) -> None:
+    """Write ``round_`` as a stocktake workbook to a binary stream (with a ``user``, what they may view)."""
     framework = round_.framework
     columns = level_columns(round_)
-    texts = cell_texts(round_)
+    texts = cell_texts(round_, user)
     rows = {(r.theme_id, r.system_recommendation_id): r for r in Row.objects.filter(round=round_)}
     themes = list(framework.themes.prefetch_related("recommendations", "indicators"))
     system_recommendations = list(framework.system_recommendations.all())
@@ -210,13 +216,32 @@ def _default_indicators(section: Theme | SystemRecommendation) -> str:
     return "\n\n".join(i.name for i in section.indicators.all())
 
 
-def export_stocktake(round_: Round, path: str | Path) -> None:
+def workbook_response(round_: Round, user=None):
+    """An HTTP download of the round's workbook, spooled to disk rather than held in memory."""
+    from django.http import FileResponse
+
+    stream = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
+    try:
+        write_workbook(round_, stream, user)
+    except BaseException:
+        stream.close()
+        raise
+    stream.seek(0)
+    return FileResponse(
+        stream,
+        as_attachment=True,
+        filename=f"{round_.slug}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def export_stocktake(round_: Round, path: str | Path, user=None) -> None:
     """Write the workbook to ``path`` atomically: a failed export leaves no partial file."""
     path = Path(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent or ".", suffix=".xlsx.part")
     try:
         with os.fdopen(handle, "wb") as stream:
-            write_workbook(round_, stream)
+            write_workbook(round_, stream, user)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -105,6 +105,26 @@ class ImportPlan:
         return f"{self.created} created, {self.updated} updated, {self.deleted} deleted"
 
 
+def describe_changes(plan: ImportPlan) -> list[dict]:
+    """The plan's changes with readable labels, in workbook order, for a preview."""
+    themes = {t.pk: str(t) for t in Theme.objects.filter(pk__in={c.cell[0] for c in plan.changes})}
+    systems = {s.pk: str(s) for s in SystemRecommendation.objects.filter(pk__in={c.cell[1] for c in plan.changes})}
+    place_ids = {c.cell[2] for c in plan.changes} | {p for c in plan.changes for p in c.place_ids}
+    places = {p.pk: p.label for p in Place.objects.filter(pk__in=place_ids)}
+    return [
+        {
+            "kind": change.kind,
+            "section": themes.get(change.cell[0]) or systems.get(change.cell[1], ""),
+            "column": places.get(change.cell[2], "Borough level") if change.cell[2] else "Borough level",
+            "cell": plan.parsed.coordinates.get(change.cell, ""),
+            "places": ", ".join(places.get(p, "") for p in change.place_ids),
+            "before": change.before,
+            "after": change.after,
+        }
+        for change in plan.changes
+    ]
+
+
 # Reading ------------------------------------------------------------------
 
 
@@ -515,6 +535,57 @@ def _write_rows(round_: Round, parsed: ParsedStocktake, framework: Framework) ->
             row.save()
 
 
+# Who may import what --------------------------------------------------------
+
+
+def authorise_plan(plan: ImportPlan, framework: Framework, user) -> None:
+    """Refuse the whole plan if any part of it is not the user's to change.
+
+    ICS reviewers (and superusers) may import anything in their system.
+    Anyone else (a borough lead uploading their return) may only create,
+    change or remove borough entries that name nothing but their own places,
+    in an open round that already exists.
+    """
+    from atf import access
+
+    if access.can(user, access.CHANGE, framework.system) or access.scope_for(user).superuser:
+        return
+    problems: list[str] = []
+    if not plan.round_exists:
+        raise WorkbookError(
+            f"There is no round “{plan.round_name}” to upload into. Only the ICS can start a round; "
+            "download the workbook of an open round and upload that."
+        )
+    round_ = Round.objects.get(name=plan.round_name)
+    if not access.can(user, access.ATTACH, round_):
+        raise WorkbookError(f"The round “{round_}” is closed or not yours to add to. Nothing was imported.")
+    if plan.row_updates:
+        problems.append("the theme titles or the Beacon Indicators cells")
+    yours = set(access.restrict(Place.objects.all(), user, access.ATTACH).values_list("pk", flat=True))
+    changeable = set(
+        access.restrict(Entry.objects.filter(round=round_), user, access.CHANGE).values_list("pk", flat=True)
+    )
+    for entry, _, cell_entry in plan._updates:
+        if entry.pk not in changeable or not set(cell_entry.place_ids) <= yours or not cell_entry.place_ids:
+            problems.append(f"{plan.parsed.coordinates.get(_cell_key(entry), 'a cell')}: “{entry.full_text[:60]}”")
+    for entry in plan._deletes:
+        if entry.pk not in changeable:
+            problems.append(f"{plan.parsed.coordinates.get(_cell_key(entry), 'a cell')}: “{entry.full_text[:60]}”")
+    for key, _, cell_entry in plan._creates:
+        if key[2] is not None or not cell_entry.place_ids or not set(cell_entry.place_ids) <= yours:
+            problems.append(f"{plan.parsed.coordinates.get(key, 'a cell')}: “{cell_entry.full_text[:60]}”")
+    if problems:
+        listed = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+        raise WorkbookError(
+            "This workbook changes text that is not yours to change, so nothing was imported. Change only "
+            f"your own borough's paragraphs (those that start with its name) and upload again. Not yours: {listed}."
+        )
+
+
+def _cell_key(entry: Entry) -> CellKey:
+    return (entry.theme_id, entry.system_recommendation_id, entry.column_place_id)
+
+
 # The whole thing ------------------------------------------------------------
 
 
@@ -542,6 +613,8 @@ def import_stocktake(
     framework = framework or default_framework()
     parsed = read_stocktake(source, framework)
     plan = plan_import(parsed, framework, round_name)
+    if user is not None:
+        authorise_plan(plan, framework, user)
     if not dry_run:
         round_ = apply_plan(plan, framework, user=user)
         if status and round_.status != status:

@@ -1,5 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from atf import access
+from atf.commands import add_as_user, user_named
 from stocktake.exporter import ExportError, export_stocktake
 from stocktake.models import Round
 
@@ -10,14 +12,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--round", dest="round_name", required=True, help="The round's name or slug.")
         parser.add_argument("--output", required=True, help="Where to write the .xlsx file.")
+        add_as_user(parser)
 
-    def handle(self, *args, round_name, output, **options):
-        round_ = Round.objects.filter(name=round_name).first() or Round.objects.filter(slug=round_name).first()
+    def handle(self, *args, round_name, output, as_user=None, **options):
+        user = user_named(as_user)
+        rounds = Round.objects.all() if user is None else access.restrict(Round.objects.all(), user, access.VIEW)
+        round_ = rounds.filter(name=round_name).first() or rounds.filter(slug=round_name).first()
         if round_ is None:
-            known = ", ".join(f"“{r.name}”" for r in Round.objects.all()) or "none yet"
+            known = ", ".join(f"“{r.name}”" for r in rounds) or "none yet"
             raise CommandError(f"There is no round “{round_name}”. Rounds: {known}.")
         try:
-            export_stocktake(round_, output)
+            export_stocktake(round_, output, user)
         except ExportError as exc:
             raise CommandError(str(exc)) from None
         except OSError as exc:

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from atf.commands import add_as_user, user_named
 from atf.models import Framework
 from stocktake.importer import import_stocktake
 from stocktake.xlsx import WorkbookError
@@ -17,8 +18,12 @@ class Command(BaseCommand):
         parser.add_argument("--framework", help="The framework's slug, when there is more than one.")
         parser.add_argument("--dry-run", action="store_true", help="Report what would change and write nothing.")
         parser.add_argument("--closed", action="store_true", help="Mark the round closed after importing.")
+        add_as_user(parser)
 
-    def handle(self, *args, path, round_name=None, framework=None, dry_run=False, closed=False, **options):
+    def handle(
+        self, *args, path, round_name=None, framework=None, dry_run=False, closed=False, as_user=None, **options
+    ):
+        user = user_named(as_user)
         chosen = None
         if framework:
             chosen = Framework.objects.filter(slug=framework).first()
@@ -26,7 +31,12 @@ class Command(BaseCommand):
                 raise CommandError(f"There is no framework “{framework}”.")
         try:
             plan = import_stocktake(
-                path, framework=chosen, round_name=round_name, dry_run=dry_run, status="closed" if closed else None
+                path,
+                framework=chosen,
+                round_name=round_name,
+                dry_run=dry_run,
+                status="closed" if closed else None,
+                user=user,
             )
         except WorkbookError as exc:
             raise CommandError(f"{exc}\nNothing was imported.") from None
