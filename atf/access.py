@@ -207,6 +207,17 @@ def return_rule(scope: Scope, action: str) -> Q:
     return reviewer
 
 
+def import_record_rule_for(user) -> Callable[[Scope, str], Q]:
+    """Records of workbook imports: read by the reviewers of the round's system and by the importer."""
+
+    def rule(scope: Scope, action: str) -> Q:
+        if action != VIEW:
+            return NOTHING
+        return in_systems(scope.reviewer_systems, "round__framework__system_id") | Q(user_id=user.pk)
+
+    return rule
+
+
 def membership_rule_for(user) -> Callable[[Scope, str], Q]:
     def rule(scope: Scope, action: str) -> Q:
         managed = (in_systems(scope.reviewer_systems, "place__system_id") & ~Q(role=Role.ICS_REVIEWER)) | in_systems(
@@ -262,6 +273,7 @@ def rule_for(model: type[models.Model], user) -> Callable[[Scope, str], Q]:
         "stocktake.Row": row_rule,
         "stocktake.Entry": entry_rule,
         "stocktake.Return": return_rule,
+        "stocktake.WorkbookImport": import_record_rule_for(user),
         "commissions.Commission": commission_rule,
     }
     extra = getattr(model, "access_rule", None)

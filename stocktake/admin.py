@@ -14,7 +14,7 @@ from atf.models import Framework
 from . import uploads
 from .exporter import ExportError, workbook_response
 from .importer import describe_changes
-from .models import Entry, Return, Round, Row
+from .models import Entry, Return, Round, Row, WorkbookImport
 from .resources import EntryResource
 from .xlsx import WorkbookError
 
@@ -156,6 +156,24 @@ class EntryAdmin(ImportExportMixin, ScopedAdmin):
     @admin.display(description="Places")
     def place_names(self, obj):
         return ", ".join(p.label for p in obj.places.all())
+
+
+@admin.register(WorkbookImport)
+class WorkbookImportAdmin(ScopedAdmin):
+    """The record of imports: read-only for everyone."""
+
+    list_display = ["at", "round", "user", "source", "created", "updated", "deleted", "started_round"]
+    list_filter = ["round"]
+    list_select_related = ["round", "user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
 
 
 @admin.register(Return)

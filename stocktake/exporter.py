@@ -55,14 +55,16 @@ def cell_texts(round_: Round, user=None) -> dict[tuple, str]:
     entries = Entry.objects.filter(round=round_)
     if user is not None:
         entries = access.restrict(entries, user, access.VIEW)
-    entries = (
-        entries.order_by("position", "pk")
-        .only("theme_id", "system_recommendation_id", "column_place_id", "lead_in", "text")
-        .prefetch_related("places")
+    # Plain tuples, not model instances: a large round has tens of thousands of entries.
+    places: dict[int, list[int]] = defaultdict(list)
+    links = Entry.places.through.objects.filter(entry__round=round_).values_list("entry_id", "place_id")
+    for entry_id, place_id in links.iterator(chunk_size=10000):
+        places[entry_id].append(place_id)
+    rows = entries.order_by("position", "pk").values_list(
+        "pk", "theme_id", "system_recommendation_id", "column_place_id", "lead_in", "text"
     )
-    for entry in entries:
-        key = (entry.theme_id, entry.system_recommendation_id, entry.column_place_id)
-        grouped[key].append(CellEntry(entry.lead_in, entry.text, tuple(p.pk for p in entry.places.all())))
+    for pk, theme_id, system_id, column_id, lead_in, text in rows.iterator(chunk_size=5000):
+        grouped[(theme_id, system_id, column_id)].append(CellEntry(lead_in, text, tuple(places.get(pk, ()))))
     return {
         key: join_borough_cell(items) if key[2] is None else join_level_cell(items) for key, items in grouped.items()
     }

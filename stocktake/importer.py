@@ -16,7 +16,6 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -31,7 +30,7 @@ from boroughs.names import PlaceNames
 
 from . import layout
 from .cells import CellEntry, UnknownPlace, split_borough_cell, split_level_cell
-from .models import Entry, Level, Round, Row
+from .models import Entry, Level, Round, Row, WorkbookImport, link_places
 from .xlsx import Sheet, WorkbookError, find_sheet, read_workbook
 
 NUMBERED = re.compile(r"\s*(\d+)\s*[.)]")
@@ -413,10 +412,10 @@ def apply_plan(
     framework: Framework,
     *,
     user=None,
-    check: Callable[[Round, list[Entry]], None] | None = None,
+    source: str = "",
 ) -> Round:
-    """Write a plan in one transaction. ``check`` may refuse (raise) after the writes; all is then undone."""
-    round_, _ = Round.objects.get_or_create(
+    """Write a plan in one transaction."""
+    round_, started = Round.objects.get_or_create(
         name=plan.round_name,
         defaults={
             "framework": framework,
@@ -459,21 +458,31 @@ def apply_plan(
         )
         for key, position, cell_entry in plan._creates
     ]
-    if new_entries:
+    if new_entries and started:
+        # A round's first import is recorded once, as a WorkbookImport, rather
+        # than with a history row per entry; later edits each keep their history.
+        new_entries = Entry.objects.bulk_create(new_entries, batch_size=1000)
+        _fill_missing_pks(round_, new_entries)
+    elif new_entries:
         new_entries = bulk_create_with_history(new_entries, Entry, batch_size=500, default_user=user)
         _fill_missing_pks(round_, new_entries)
-    links = [
-        Entry.places.through(entry_id=entry.pk, place_id=place_id)
-        for entry, (_, _, cell_entry) in zip(new_entries, plan._creates, strict=True)
-        for place_id in cell_entry.place_ids
-    ] + [
-        Entry.places.through(entry_id=entry.pk, place_id=place_id)
-        for entry, _, cell_entry in plan._updates
-        for place_id in cell_entry.place_ids
-    ]
-    Entry.places.through.objects.bulk_create(links, batch_size=1000)
-    if check is not None:
-        check(round_, [e for e, _, _ in plan._updates] + new_entries + plan._deletes)
+    link_places(
+        [
+            (entry.pk, place_id)
+            for entry, (_, _, cell_entry) in zip(new_entries, plan._creates, strict=True)
+            for place_id in cell_entry.place_ids
+        ]
+        + [(entry.pk, place_id) for entry, _, cell_entry in plan._updates for place_id in cell_entry.place_ids]
+    )
+    WorkbookImport.objects.create(
+        round=round_,
+        user=user,
+        source=source[:300],
+        created=plan.created,
+        updated=plan.updated,
+        deleted=plan.deleted,
+        started_round=started,
+    )
     return round_
 
 
@@ -616,7 +625,7 @@ def import_stocktake(
     if user is not None:
         authorise_plan(plan, framework, user)
     if not dry_run:
-        round_ = apply_plan(plan, framework, user=user)
+        round_ = apply_plan(plan, framework, user=user, source=getattr(source, "name", str(source)).split("/")[-1])
         if status and round_.status != status:
             round_.status = status
             round_.save(update_fields=["status"])

@@ -1,7 +1,7 @@
 """Stocktake rounds and the activity that places report in them."""
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
@@ -56,6 +56,21 @@ class Level(models.TextChoices):
     SUB_REGION = Place.Kind.SUB_REGION.value, "Sub-region"
     COMBINED_AUTHORITY = Place.Kind.COMBINED_AUTHORITY.value, "Combined authority"
     BOROUGH = Place.Kind.BOROUGH.value, "Borough"
+
+
+def link_places(pairs) -> None:
+    """Insert (entry id, place id) pairs into the entries' places table in one statement per batch.
+
+    Plain ``executemany``: the ORM's per-value preparation costs more than the
+    database's insert for the tens of thousands of links a large import makes.
+    """
+    through = Entry.places.through
+    table = connection.ops.quote_name(through._meta.db_table)
+    sql = f"INSERT INTO {table} (entry_id, place_id) VALUES (%s, %s)"  # noqa: S608 - table name from the model
+    pairs = list(pairs)
+    with connection.cursor() as cursor:
+        for start in range(0, len(pairs), 5000):
+            cursor.executemany(sql, pairs[start : start + 5000])
 
 
 class Row(models.Model):
@@ -188,3 +203,27 @@ class Return(models.Model):
 
     def __str__(self) -> str:
         return f"{self.place} — {self.round} ({self.get_status_display()})"
+
+
+class WorkbookImport(models.Model):
+    """A record of one workbook import: who, when, which file, and what it changed."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="imports")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(max_length=300, blank=True, help_text="The file's name as uploaded or given.")
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    deleted = models.PositiveIntegerField(default=0)
+    started_round = models.BooleanField(default=False)
+    at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.round} — {self.at:%Y-%m-%d %H:%M}: {self.created} created, {self.updated} updated"

@@ -34,6 +34,7 @@ class Upload:
     path: Path
     round_name: str | None
     framework_id: int
+    name: str = ""
 
 
 def store(request, uploaded_file, framework: Framework, round_name: str | None) -> Upload:
@@ -50,9 +51,9 @@ def store(request, uploaded_file, framework: Framework, round_name: str | None) 
                 raise WorkbookError("This file is larger than 50 MB, far larger than any stocktake workbook.")
             target.write(chunk)
     uploads = request.session.get(SESSION_KEY, {})
-    uploads[token] = {"round_name": round_name or None, "framework_id": framework.pk}
+    uploads[token] = {"round_name": round_name or None, "framework_id": framework.pk, "name": uploaded_file.name}
     request.session[SESSION_KEY] = uploads
-    return Upload(token, path, round_name, framework.pk)
+    return Upload(token, path, round_name, framework.pk, uploaded_file.name)
 
 
 def recall(request, token: str) -> Upload | None:
@@ -63,7 +64,7 @@ def recall(request, token: str) -> Upload | None:
     path = upload_dir() / f"{token}.xlsx"
     if not path.exists():
         return None
-    return Upload(token, path, remembered["round_name"], remembered["framework_id"])
+    return Upload(token, path, remembered["round_name"], remembered["framework_id"], remembered.get("name", ""))
 
 
 def forget(request, token: str) -> None:
@@ -82,5 +83,5 @@ def plan_upload(upload: Upload, user) -> tuple[ImportPlan, Framework]:
 
 def confirm_upload(upload: Upload, user):
     plan, framework = plan_upload(upload, user)
-    round_ = apply_plan(plan, framework, user=user)
+    round_ = apply_plan(plan, framework, user=user, source=upload.name)
     return plan, round_

@@ -148,6 +148,17 @@ MODELS = [
         add=frozenset({"superuser", "reviewer", "nel_reviewer"}),
     ),
     ModelCase(
+        "stocktake",
+        "workbookimport",
+        lambda w: vars(w.imports),
+        view={
+            "open": frozenset({"superuser", "reviewer"}),
+            "nel": frozenset({"superuser", "nel_reviewer"}),
+        },
+        change={"open": NOBODY_BUT_SUPERUSER, "nel": NOBODY_BUT_SUPERUSER},
+        add=frozenset(),
+    ),
+    ModelCase(
         "commissions",
         "commission",
         lambda w: vars(w.commissions),
@@ -286,6 +297,12 @@ def matrix_world(world):
 
     world.nel_framework = world.rounds.nel.framework
     world.nel_theme = world.nel_framework.themes.get()
+    from stocktake.models import WorkbookImport
+
+    world.imports = type(world.entries)(
+        open=WorkbookImport.objects.create(round=world.rounds.open, user=world.users.reviewer, source="a.xlsx"),
+        nel=WorkbookImport.objects.create(round=world.rounds.nel, user=world.users.nel_reviewer, source="b.xlsx"),
+    )
     world.rows = type(world.entries)(
         open=Row.objects.create(round=world.rounds.open, theme=world.framework.themes.get(number=1)),
         nel=Row.objects.create(round=world.rounds.nel, theme=world.nel_theme),

@@ -1,0 +1,310 @@
+"""Benchmark: the stocktake workbook and the flat entries file, at scale, in one run.
+
+Run with ``make bench`` (or ``DEBUG=true .venv/bin/python bench/workbook.py``).
+It uses its own SQLite database under ``var/bench.sqlite3`` (or
+``$BENCH_DATABASE_URL``), builds a synthetic system of 40 sub-regions and
+200 boroughs, writes a workbook in the ICS's layout at least 50 times the
+size of the real one, and a flat file of 50,000 entries, then prints:
+
+- the openpyxl read-only parse time of the workbook (the floor) and our import time;
+- openpyxl's write-only time for the same cells (the floor) and our export time;
+- the csv parse time of the flat file (the floor), our flat import time and
+  its memory growth, and django-import-export's default import of the same file.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+OUT = ROOT / "bench" / "out"
+OUT.mkdir(parents=True, exist_ok=True)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "atf.settings")
+os.environ.setdefault("DEBUG", "true")
+database = OUT / "bench.sqlite3"
+os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{database}")
+if database.exists() and "BENCH_DATABASE_URL" not in os.environ:
+    database.unlink()
+
+import django  # noqa: E402
+
+django.setup()
+
+import openpyxl  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import transaction  # noqa: E402
+from openpyxl.cell import WriteOnlyCell  # noqa: E402
+
+from atf.loader import DEMO_WORKBOOK, load_framework  # noqa: E402
+from boroughs.demo import load_places  # noqa: E402
+from boroughs.models import Place  # noqa: E402
+from stocktake.exporter import cell_texts, write_workbook  # noqa: E402
+from stocktake.flat import import_flat, read_rows  # noqa: E402
+from stocktake.importer import import_stocktake  # noqa: E402
+from stocktake.models import Entry, Round  # noqa: E402
+from stocktake.resources import EntryResource  # noqa: E402
+
+SUB_REGIONS = 40
+BOROUGHS_PER_SUB_REGION = 5
+FLAT_ROWS = int(os.environ.get("BENCH_FLAT_ROWS", "50000"))
+random.seed(2023)
+WORDS = [
+    "family",
+    "hub",
+    "opened",
+    "in",
+    "the",
+    "most",
+    "deprived",
+    "wards",
+    "with",
+    "partners",
+    "from",
+    "NHS",
+    "council",
+    "and",
+    "VCFSE",
+    "sector",
+    "to",
+    "support",
+    "children",
+    "young",
+    "people",
+    "carers",
+    "through",
+    "early",
+    "help",
+    "parenting",
+    "programmes",
+    "outreach",
+    "including",
+    "fuel",
+    "poverty",
+    "advice",
+    "warm",
+    "homes",
+    "grants",
+    "active",
+    "travel",
+    "social",
+    "prescribing",
+]
+
+
+def sentence(length: int) -> str:
+    words = []
+    while sum(len(w) + 1 for w in words) < length:
+        words.append(random.choice(WORDS))
+    return " ".join(words).capitalize() + "."
+
+
+def timed(label, function, *args, **kwargs):
+    started = time.perf_counter()
+    value = function(*args, **kwargs)
+    elapsed = time.perf_counter() - started
+    return value, elapsed
+
+
+def build_system():
+    load_places()
+    system = Place.objects.create(
+        kind=Place.Kind.ICS,
+        name="Bench ICS",
+        short_name="BICS",
+        slug="bench-ics",
+        stocktake_heading="BICS Level Activity",
+    )
+    boroughs = []
+    for s in range(1, SUB_REGIONS + 1):
+        sub = Place.objects.create(
+            kind=Place.Kind.SUB_REGION,
+            name=f"Sub-region {s}",
+            slug=f"bench-sub-{s}",
+            parent=system,
+            stocktake_heading=f"Sub-region {s} Activity",
+        )
+        for b in range(1, BOROUGHS_PER_SUB_REGION + 1):
+            boroughs.append(
+                Place.objects.create(
+                    kind=Place.Kind.BOROUGH, name=f"Borough {s}-{b}", slug=f"bench-{s}-{b}", parent=sub
+                )
+            )
+    framework = load_framework(system=system, name="Bench framework", slug="bench")
+    return system, framework, boroughs
+
+
+def cell_of(paragraphs_factory, limit=30_000):
+    parts, size = [], 0
+    while True:
+        paragraph = paragraphs_factory()
+        if size + len(paragraph) + 2 > limit:
+            return "\n\n".join(parts)
+        parts.append(paragraph)
+        size += len(paragraph) + 2
+
+
+def write_synthetic_workbook(path, system, framework, boroughs):
+    columns = list(Place.objects.filter(system=system).exclude(stocktake_heading="").order_by("path"))
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("Themes")
+    sheet.append([])
+    sheet.append([None, "Bench Stocktake 2025"])
+    sheet.append([])
+
+    def borough_paragraph():
+        place = random.choice(boroughs)
+        return f"{place.name} - {sentence(180)}\n{sentence(90)}"
+
+    def level_paragraph():
+        return sentence(220)
+
+    for header, sections in (
+        ("Marmot Themes", list(framework.themes.all())),
+        ("Marmot System Recommendations", list(framework.system_recommendations.all())),
+    ):
+        borough_header = "Borough Level Activity" if header == "Marmot Themes" else "Place Level Activity"
+        sheet.append([None, header, "Beacon Indicators", *[p.stocktake_heading for p in columns], borough_header])
+        for section in sections:
+            sheet.append(
+                [None, f"{section.number}. {section.title}", ""]
+                + [cell_of(level_paragraph, 9_000) for _ in columns]
+                + [cell_of(borough_paragraph, 32_000)]
+            )
+        sheet.append([])
+    book.save(path)
+
+
+def characters(path) -> int:
+    book = openpyxl.load_workbook(path, read_only=True)
+    total = 0
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows(values_only=True):
+            total += sum(len(str(v)) for v in row if v is not None)
+    book.close()
+    return total
+
+
+def parse_floor(path) -> int:
+    book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    count = 0
+    for sheet in book.worksheets:
+        sheet.reset_dimensions()
+        for row in sheet.iter_rows(values_only=True):
+            count += sum(1 for v in row if v is not None)
+    book.close()
+    return count
+
+
+def write_floor(path, rows):
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("Themes")
+    for values in rows:
+        cells = []
+        for value in values:
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            cells.append(cell)
+        sheet.append(cells)
+    book.save(path)
+
+
+def write_flat_file(path, round_name, boroughs):
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            [
+                "id",
+                "round",
+                "theme",
+                "system_recommendation",
+                "level",
+                "column_place",
+                "places",
+                "lead_in",
+                "text",
+                "position",
+            ]
+        )
+        for index in range(FLAT_ROWS):
+            place = random.choice(boroughs)
+            writer.writerow(
+                ["", round_name, index % 8 + 1, "", "borough", "", place.name, f"{place.name} - ", sentence(200), index]
+            )
+
+
+def csv_floor(path) -> int:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return sum(1 for _ in csv.DictReader(handle))
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main():
+    call_command("migrate", verbosity=0)
+    system, framework, boroughs = build_system()
+    synthetic = OUT / "synthetic.xlsx"
+    write_synthetic_workbook(synthetic, system, framework, boroughs)
+    real_chars, synthetic_chars = characters(DEMO_WORKBOOK), characters(synthetic)
+    print(f"Real workbook: {DEMO_WORKBOOK.stat().st_size / 1024:.0f} kB, {real_chars:,} characters")
+    print(
+        f"Synthetic workbook: {synthetic.stat().st_size / 1024:.0f} kB, {synthetic_chars:,} characters "
+        f"({synthetic_chars / real_chars:.0f}x the real one), {SUB_REGIONS + 2} activity columns"
+    )
+
+    _, parse = timed("parse", parse_floor, synthetic)
+    plan, ours = timed("import", import_stocktake, synthetic, framework=framework)
+    print(f"\nWorkbook import: {plan.created:,} entries")
+    print(f"  openpyxl read-only parse (floor): {parse:6.2f} s")
+    print(f"  our import:                       {ours:6.2f} s   ({ours / parse:.2f}x the floor; target <= 2x)")
+
+    round_ = Round.objects.get(name="Bench Stocktake 2025")
+    texts = cell_texts(round_)
+    rows = [[None, f"row {i}"] + [texts.get(k, "") for k in list(texts)[i::15]] for i in range(15)]
+    _, floor = timed("write floor", write_floor, OUT / "floor.xlsx", rows)
+    with open(OUT / "export.xlsx", "wb") as stream:
+        _, export = timed("export", write_workbook, round_, stream)
+    print("\nWorkbook export:")
+    print(f"  openpyxl write-only, same cells (floor): {floor:6.2f} s")
+    print(f"  our export:                              {export:6.2f} s   ({export / floor:.2f}x; target <= 1.5x)")
+
+    flat = OUT / "entries.csv"
+    flat_round = Round.objects.create(framework=framework, name="Bench flat")
+    write_flat_file(flat, flat_round.name, boroughs)
+    _, csv_parse = timed("csv", csv_floor, flat)
+    before = peak_rss_mb()
+    result, fast = timed("flat", import_flat, read_rows(flat))
+    growth = peak_rss_mb() - before
+    print(f"\nFlat entries file: {FLAT_ROWS:,} rows, {flat.stat().st_size / 1024 / 1024:.1f} MB")
+    print(f"  csv parse (floor):              {csv_parse:6.2f} s")
+    print(
+        f"  our flat import:                {fast:6.2f} s   ({result.created:,} created; "
+        f"peak memory growth {growth:.0f} MB; target < 50 MB)"
+    )
+
+    Entry.objects.filter(round=flat_round).delete()
+    import tablib
+
+    with open(flat, encoding="utf-8") as handle:
+        dataset = tablib.Dataset().load(handle.read(), format="csv")
+
+    def library_default():
+        resource_ = EntryResource()
+        with transaction.atomic():
+            return resource_.import_data(dataset, dry_run=False)
+
+    library_result, library = timed("library", library_default)
+    assert not library_result.has_errors(), library_result.base_errors
+    print(f"  django-import-export default:   {library:6.2f} s   (ours is {library / fast:.1f}x faster; target >= 8x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,272 @@
+"""The flat entries file, fast: one row per entry, in bulk, all or nothing.
+
+The same columns as ``resources.EntryResource`` (id, round, theme,
+system_recommendation, level, column_place, places, lead_in, text,
+position), read from CSV or xlsx as a stream. Every reference is resolved
+from lookup tables loaded once, each scoped by the tenant rule when a user
+is given; rows are validated first and written only if every row is good,
+with bulk inserts and updates rather than a query per row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from atf import access
+from atf.models import SystemRecommendation, Theme
+from boroughs.models import Place
+
+from . import layout
+from .models import Entry, Level, Round, link_places
+from .xlsx import WorkbookError, read_workbook
+
+COLUMNS = (
+    "id",
+    "round",
+    "theme",
+    "system_recommendation",
+    "level",
+    "column_place",
+    "places",
+    "lead_in",
+    "text",
+    "position",
+)
+PLACE_SEPARATOR = ";"
+FORMULA_TRIGGERS = layout.FORMULA_TRIGGERS
+
+
+class FlatImportError(Exception):
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        shown = "\n".join(errors[:20])
+        more = f"\n… and {len(errors) - 20} more." if len(errors) > 20 else ""
+        super().__init__(f"Nothing was imported: {len(errors)} row(s) need correcting.\n{shown}{more}")
+
+
+@dataclass
+class FlatResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+
+
+def read_rows(path: str | Path) -> Iterator[dict[str, str]]:
+    """Rows as dicts keyed by lower-case header, from a CSV or an xlsx file."""
+    path = Path(path)
+    if path.suffix.lower() == ".xlsx":
+        sheet = read_workbook(path)[0]
+        rows = sheet.rows()
+        if not rows:
+            return
+        header = {column: text.strip().lower() for column, text in sheet.row(rows[0]).items()}
+        for row_number in rows[1:]:
+            cells = sheet.row(row_number)
+            yield {name: cells.get(column, "") for column, name in header.items()}
+        return
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        reader.fieldnames = [name.strip().lower() for name in reader.fieldnames or []]
+        yield from reader
+
+
+class _Lookups:
+    """Every reference a row can make, loaded once and scoped to the user."""
+
+    def __init__(self, user):
+        def scoped(queryset, action):
+            return queryset if user is None else access.restrict(queryset, user, action)
+
+        self.rounds = {r.name: r for r in scoped(Round.objects.all(), access.ATTACH)}
+        self.themes = {(t.framework_id, t.number): t.pk for t in Theme.objects.all()}
+        self.system_recommendations = {(s.framework_id, s.number): s.pk for s in SystemRecommendation.objects.all()}
+        self.places = dict(scoped(Place.objects.all(), access.ATTACH).values_list("name", "pk"))
+        self.changeable = set(scoped(Entry.objects.all(), access.CHANGE).values_list("pk", flat=True))
+
+
+@transaction.atomic
+def import_flat(rows, *, user=None, dry_run: bool = False) -> FlatResult:
+    """Import flat entry rows. Raises FlatImportError (nothing written) if any row is wrong."""
+    lookups = _Lookups(user)
+    result = FlatResult()
+    creates: list[tuple[Entry, list[int]]] = []
+    updates: dict[int, tuple[dict, list[int]]] = {}
+    for number, row in enumerate(rows, start=2):
+        parsed = _parse(row, number, lookups, result.errors)
+        if parsed is None:
+            continue
+        entry_id, values, place_ids = parsed
+        if entry_id is None:
+            creates.append((Entry(**values), place_ids))
+        else:
+            updates[entry_id] = (values, place_ids)
+    if result.errors:
+        raise FlatImportError(result.errors)
+
+    now = timezone.now()
+    changed: list[Entry] = []
+    changed_places: dict[int, list[int]] = {}
+    existing = Entry.objects.filter(pk__in=list(updates)).prefetch_related("places")
+    for entry in existing.iterator(chunk_size=2000):
+        values, place_ids = updates[entry.pk]
+        before = {name: getattr(entry, name) for name in values}
+        places_before = sorted(p.pk for p in entry.places.all())
+        if before == values and places_before == sorted(place_ids):
+            result.unchanged += 1
+            continue
+        for name, value in values.items():
+            setattr(entry, name, value)
+        entry.updated = now
+        changed.append(entry)
+        if places_before != sorted(place_ids):
+            changed_places[entry.pk] = place_ids
+    result.updated = len(changed)
+    result.created = len(creates)
+    if dry_run:
+        transaction.set_rollback(True)
+        return result
+    if changed:
+        bulk_update_with_history(changed, Entry, [*_VALUE_FIELDS, "updated"], batch_size=1000, default_user=user)
+        Entry.places.through.objects.filter(entry_id__in=list(changed_places)).delete()
+    if creates:
+        created = bulk_create_with_history([e for e, _ in creates], Entry, batch_size=1000, default_user=user)
+        links = [
+            (entry.pk, place_id)
+            for entry, (_, place_ids) in zip(created, creates, strict=True)
+            for place_id in place_ids
+        ]
+    else:
+        links = []
+    links += [(entry_id, place_id) for entry_id, place_ids in changed_places.items() for place_id in place_ids]
+    link_places(links)
+    if user is not None:
+        # The rows must still be the user's to change once written (a lead
+        # cannot create an ICS-level entry, say); otherwise all is undone.
+        written = [e.pk for e in changed] + ([e.pk for e in created] if creates else [])
+        allowed = access.restrict(Entry.objects.filter(pk__in=written), user, access.CHANGE).count()
+        if allowed != len(written):
+            raise FlatImportError(
+                [f"{len(written) - allowed} row(s) would make entries you may not change (check level and places)."]
+            )
+    return result
+
+
+_VALUE_FIELDS = (
+    "round_id",
+    "theme_id",
+    "system_recommendation_id",
+    "level",
+    "column_place_id",
+    "lead_in",
+    "text",
+    "position",
+)
+
+
+def _parse(row: dict, number: int, lookups: _Lookups, errors: list[str]):
+    def fail(message):
+        errors.append(f"Row {number}: {message}")
+
+    raw_id = (row.get("id") or "").strip()
+    entry_id = None
+    if raw_id:
+        if not raw_id.isdigit() or int(raw_id) not in lookups.changeable:
+            return fail(f"entry {raw_id} is not one you may change. Leave the id blank to add a new entry.")
+        entry_id = int(raw_id)
+    round_ = lookups.rounds.get((row.get("round") or "").strip())
+    if round_ is None:
+        return fail(f"“{row.get('round', '')}” is not a round you may add entries to.")
+    theme = (row.get("theme") or "").strip()
+    system = (row.get("system_recommendation") or "").strip()
+    if bool(theme) == bool(system):
+        return fail("give either a theme number or a system recommendation number.")
+    theme_id = lookups.themes.get((round_.framework_id, int(theme))) if theme.isdigit() else None
+    system_id = lookups.system_recommendations.get((round_.framework_id, int(system))) if system.isdigit() else None
+    if theme and theme_id is None:
+        return fail(f"there is no theme {theme} in {round_.framework}.")
+    if system and system_id is None:
+        return fail(f"there is no system recommendation {system} in {round_.framework}.")
+    level = (row.get("level") or Level.BOROUGH).strip()
+    if level not in Level.values:
+        return fail(f"“{level}” is not a level ({', '.join(Level.values)}).")
+    column_name = (row.get("column_place") or "").strip()
+    column_id = lookups.places.get(column_name) if column_name else None
+    if column_name and column_id is None:
+        return fail(f"“{column_name}” is not a place you may report for.")
+    place_ids = []
+    for name in (row.get("places") or "").split(PLACE_SEPARATOR):
+        name = name.strip()
+        if not name:
+            continue
+        if name not in lookups.places:
+            return fail(f"“{name}” is not a place you may attribute entries to.")
+        place_ids.append(lookups.places[name])
+    text = _unescape(row.get("text") or "")
+    if not text.strip():
+        return fail("the text is empty.")
+    position = (row.get("position") or "0").strip()
+    if not position.isdigit():
+        return fail(f"position “{position}” is not a whole number.")
+    values = {
+        "round_id": round_.pk,
+        "theme_id": theme_id,
+        "system_recommendation_id": system_id,
+        "level": level,
+        "column_place_id": column_id,
+        "lead_in": _unescape(row.get("lead_in") or ""),
+        "text": text,
+        "position": int(position),
+    }
+    return entry_id, values, place_ids
+
+
+def export_flat(queryset, stream: io.TextIOBase) -> int:
+    """Write entries as CSV, streaming. Returns the number of rows."""
+    writer = csv.writer(stream)
+    writer.writerow(COLUMNS)
+    count = 0
+    rows = queryset.select_related("round", "column_place").prefetch_related("places").order_by("pk")
+    themes = dict(Theme.objects.values_list("pk", "number"))
+    systems = dict(SystemRecommendation.objects.values_list("pk", "number"))
+    for entry in rows.iterator(chunk_size=2000):
+        writer.writerow(
+            [
+                entry.pk,
+                entry.round.name,
+                themes.get(entry.theme_id, ""),
+                systems.get(entry.system_recommendation_id, ""),
+                entry.level,
+                entry.column_place.name if entry.column_place else "",
+                PLACE_SEPARATOR.join(p.name for p in entry.places.all()),
+                _safe(entry.lead_in),
+                _safe(entry.text),
+                entry.position,
+            ]
+        )
+        count += 1
+    return count
+
+
+def _unescape(text: str) -> str:
+    """Undo ``_safe``: the apostrophe that kept a formula-like text inert in a spreadsheet."""
+    return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_TRIGGERS else text
+
+
+def _safe(text: str) -> str:
+    """CSV has no cell types: text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+__all__ = ["FlatImportError", "FlatResult", "WorkbookError", "export_flat", "import_flat", "read_rows"]
