@@ -13,8 +13,8 @@ The policy, per role (``Scope`` below holds a user's roles):
 
 - superuser: everything.
 - ICS reviewer at an ICS: views everything in that ICS's tree; changes
-  rounds, rows, returns, entries, the framework, places, and memberships
-  below the ICS.
+  rounds, rows, returns, the entries of open rounds, the framework, places,
+  and memberships below the ICS.
 - borough lead at a borough: views its own entries (drafts too), the
   published entries of its ICS, and the commissions of its borough; changes
   its borough's entries in an open round while its return is not submitted.
@@ -162,6 +162,9 @@ def entry_rule(scope: Scope, action: str) -> Q:
     from stocktake.models import Entry, Level, Return, Round
 
     reviewer = in_systems(scope.reviewer_systems, "round__framework__system_id")
+    if action != VIEW:
+        # A closed round's entries are read-only until a reviewer reopens the round.
+        reviewer &= Q(round__status=Round.Status.OPEN)
     if action == VIEW:
         own = Exists(
             Entry.places.through.objects.filter(entry=OuterRef("pk")).filter(within(scope.lead_places, "place__"))

@@ -1,6 +1,66 @@
+from django.db.models import Count, Q
 from django.shortcuts import render
+
+from atf import access
+from stocktake.models import Entry, Level, Return, Round
 
 
 def home(request):
-    """The signed-in user's starting page."""
-    return render(request, "home.html", {"memberships": request.user.memberships.select_related("place", "commission")})
+    """The signed-in user's starting page: their places, open rounds, progress and comments waiting."""
+    user = request.user
+    scope = access.scope_for(user)
+    open_rounds = list(
+        access.restrict(Round.objects.filter(status=Round.Status.OPEN), user, access.VIEW).select_related("framework")
+    )
+    returns = {
+        (r.round_id, r.place_id): r for r in Return.objects.filter(round__in=open_rounds, place__in=scope.lead_places)
+    }
+    filled = {
+        (row["round"], row["places"]): row
+        for row in Entry.objects.filter(round__in=open_rounds, places__in=scope.lead_places, level=Level.BOROUGH)
+        .values("round", "places")
+        .annotate(
+            themes=Count("theme", distinct=True),
+            systems=Count("system_recommendation", distinct=True),
+            entries=Count("pk", distinct=True),
+        )
+    }
+    progress = []
+    for round_ in open_rounds:
+        sections = round_.framework.themes.count() + round_.framework.system_recommendations.count()
+        for place in scope.lead_places:
+            if place.system_id != round_.framework.system_id:
+                continue
+            row = filled.get((round_.pk, place.pk), {})
+            done = row.get("themes", 0) + row.get("systems", 0)
+            status = returns.get((round_.pk, place.pk))
+            progress.append(
+                {
+                    "round": round_,
+                    "place": place,
+                    "done": done,
+                    "sections": sections,
+                    "entries": row.get("entries", 0),
+                    "status": status.status if status else Return.Status.DRAFT,
+                    "status_label": status.get_status_display() if status else "Draft",
+                }
+            )
+    waiting = (
+        Return.objects.filter(
+            Q(status=Return.Status.SUBMITTED, round__framework__system_id__in=scope.reviewer_systems)
+        ).select_related("round", "place")
+        if scope.reviewer_systems
+        else []
+    )
+    comments = Return.objects.filter(place__in=scope.lead_places, status=Return.Status.RETURNED).select_related(
+        "round", "place", "reviewed_by"
+    )
+    context = {
+        "memberships": user.memberships.select_related("place", "commission"),
+        "open_rounds": open_rounds,
+        "progress": progress,
+        "comments": comments,
+        "waiting": waiting,
+        "is_reviewer": bool(scope.reviewer_systems),
+    }
+    return render(request, "home.html", context)

@@ -94,7 +94,7 @@ MODELS = [
             "knowsley": frozenset({"superuser", "reviewer", "lead"}),
             "halton": frozenset({"superuser", "reviewer"}),
             "sefton": frozenset({"superuser", "reviewer"}),
-            "closed": frozenset({"superuser", "reviewer"}),
+            "closed": NOBODY_BUT_SUPERUSER,
             "hackney": frozenset({"superuser", "nel_reviewer"}),
         },
         add=frozenset({"superuser", "reviewer", "lead", "other_lead", "nel_reviewer"}),
@@ -596,9 +596,131 @@ def covered_url_names() -> set[str]:
     for app, model, _ in PERMISSION_FLAG_MODELS:
         covered |= {f"admin:{app}_{model}_{s}" for s in ("changelist", "add", "change", "delete", "history")}
     covered.add("admin:autocomplete")  # test_leaks.py
+    covered |= set(ROUND_PAGES) | set(OPEN_PAGES)
+    covered |= {
+        "stocktake:entry_move",
+        "stocktake:return_submit",
+        "stocktake:return_review",
+        "stocktake:return_upload_confirm",
+    }
     return covered
 
 
 def test_every_url_name_is_in_the_matrix():
     missing = sorted(set(all_url_names()) - covered_url_names())
     assert not missing, f"URL names with no row in the permission matrix: {missing}"
+
+
+# The stocktake pages ----------------------------------------------------------
+
+CM_VIEWERS = frozenset({"superuser"}) | CM_ROLES  # those who see the open Cheshire and Merseyside round
+KNOWSLEY_EDITORS = frozenset({"superuser", "reviewer", "lead"})
+
+
+def page_status(role, viewers, allowed, *, ok=200):
+    if role == "anonymous":
+        return 302
+    if role not in viewers:
+        return 404
+    return ok if role in allowed else 403
+
+
+ROUND_PAGES = {
+    # name: (args builder, who sees it, who may use it)
+    "stocktake:coverage": (lambda w: [w.rounds.open.slug], CM_VIEWERS, CM_VIEWERS),
+    "stocktake:round_workbook": (lambda w: [w.rounds.open.slug], CM_VIEWERS, CM_VIEWERS),
+    "stocktake:return_detail": (lambda w: [w.rounds.open.slug, "knowsley"], CM_VIEWERS, CM_VIEWERS),
+    "stocktake:entry_add": (lambda w: [w.rounds.open.slug, "knowsley", "theme", 1], CM_VIEWERS, KNOWSLEY_EDITORS),
+    "stocktake:return_upload": (lambda w: [w.rounds.open.slug, "knowsley"], CM_VIEWERS, KNOWSLEY_EDITORS),
+    "stocktake:entry_detail": (
+        lambda w: [w.entries.knowsley.pk],
+        MODELS[0].view["knowsley"],
+        MODELS[0].view["knowsley"],
+    ),
+    "stocktake:entry_edit": (lambda w: [w.entries.halton.pk], MODELS[0].view["halton"], MODELS[0].change["halton"]),
+    "stocktake:entry_delete": (lambda w: [w.entries.halton.pk], MODELS[0].view["halton"], MODELS[0].change["halton"]),
+}
+OPEN_PAGES = ["stocktake:round_list", "stocktake:entry_list", "stocktake:compare", "stocktake:search"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", list(ROUND_PAGES))
+def test_stocktake_pages_answer_each_role(matrix_world, name, role):
+    args, viewers, allowed = ROUND_PAGES[name]
+    response = client_for(matrix_world, role).get(reverse(name, args=args(matrix_world)))
+    assert response.status_code == page_status(role, viewers, allowed)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", OPEN_PAGES)
+def test_pages_open_to_everyone_signed_in(matrix_world, name, role):
+    response = client_for(matrix_world, role).get(reverse(name))
+    assert response.status_code == (302 if role == "anonymous" else 200)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_adding_an_entry_to_knowsley_s_return(matrix_world, role):
+    from stocktake.models import Entry
+
+    knowsley = matrix_world.places["knowsley"]
+    url = reverse("stocktake:entry_add", args=[matrix_world.rounds.open.slug, "knowsley", "theme", 1])
+    response = client_for(matrix_world, role).post(url, {"text": "Added from the page", "places": [knowsley.pk]})
+    created = Entry.objects.filter(text="Added from the page").exists()
+    assert created == (role in KNOWSLEY_EDITORS)
+    assert response.status_code == page_status(role, CM_VIEWERS, KNOWSLEY_EDITORS, ok=302)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", ["knowsley", "halton", "hackney"])
+def test_editing_moving_and_deleting_entries_from_the_pages(matrix_world, name, role):
+    from stocktake.models import Entry
+
+    entry = getattr(matrix_world.entries, name)
+    viewers, changers = MODELS[0].view[name], MODELS[0].change[name]
+    client = client_for(matrix_world, role)
+    place = entry.places.get()
+    response = client.post(
+        reverse("stocktake:entry_edit", args=[entry.pk]), {"text": "Edited from the page", "places": [place.pk]}
+    )
+    assert response.status_code == page_status(role, viewers, changers, ok=302)
+    entry.refresh_from_db()
+    assert (entry.text == "Edited from the page") == (role in changers)
+    move = client.post(reverse("stocktake:entry_move", args=[entry.pk]), {"direction": "up"})
+    assert move.status_code == page_status(role, viewers, changers, ok=302)
+    delete = client.post(reverse("stocktake:entry_delete", args=[entry.pk]))
+    assert delete.status_code == page_status(role, viewers, changers, ok=302)
+    assert Entry.objects.filter(pk=entry.pk).exists() != (role in changers)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_submitting_knowsley_s_return(matrix_world, role):
+    from stocktake.models import Return
+
+    response = client_for(matrix_world, role).post(
+        reverse("stocktake:return_submit", args=[matrix_world.rounds.open.slug, "knowsley"])
+    )
+    submitted = Return.objects.get(place__slug="knowsley", round=matrix_world.rounds.open).status == "submitted"
+    assert submitted == (role in KNOWSLEY_EDITORS)
+    assert response.status_code == page_status(role, CM_VIEWERS, KNOWSLEY_EDITORS, ok=302)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_reviewing_halton_s_return(matrix_world, role):
+    from stocktake.models import Return
+
+    response = client_for(matrix_world, role).post(
+        reverse("stocktake:return_review", args=[matrix_world.rounds.open.slug, "halton"]),
+        {"decision": "returned", "comment": "Please add your family hubs."},
+    )
+    halton = Return.objects.get(place__slug="halton", round=matrix_world.rounds.open)
+    reviewers = frozenset({"superuser", "reviewer"})
+    assert (halton.status == "returned") == (role in reviewers)
+    assert response.status_code == page_status(role, CM_VIEWERS, reviewers, ok=302)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_confirming_an_upload_that_is_not_theirs(matrix_world, role):
+    response = client_for(matrix_world, role).post(
+        reverse("stocktake:return_upload_confirm", args=[matrix_world.rounds.open.slug, "knowsley", "no-such-token"])
+    )
+    assert response.status_code == page_status(role, CM_VIEWERS, KNOWSLEY_EDITORS, ok=302)

@@ -13,7 +13,7 @@ from boroughs.models import Place
 from commissions.demo import load_commissions
 from commissions.models import Commission
 from stocktake.importer import import_stocktake
-from stocktake.models import Round
+from stocktake.models import Return, Round
 from stocktake.xlsx import WorkbookError
 
 FRAMEWORK_NAME = "All Together Fairer, Cheshire and Merseyside, 2022"
@@ -109,3 +109,7 @@ class Command(BaseCommand):
         Round.objects.filter(name=DEMO_ROUND).update(
             status=Round.Status.CLOSED, period_start=date(2023, 10, 1), period_end=date(2023, 12, 31)
         )
+        # The 2023 returns went to the ICS board: every borough's was accepted.
+        round_ = Round.objects.get(name=DEMO_ROUND)
+        for borough in Place.objects.filter(system=framework.system, kind=Place.Kind.BOROUGH):
+            Return.objects.get_or_create(round=round_, place=borough, defaults={"status": Return.Status.ACCEPTED})

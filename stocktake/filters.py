@@ -1,0 +1,56 @@
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+
+from atf import access
+from atf.models import BeaconIndicator, Recommendation, Theme
+from boroughs.models import Place
+
+from .models import Entry, Level, Return, Round
+
+
+def _scoped(model, action=access.VIEW):
+    def queryset(request):
+        if request is None:
+            return model.objects.none()
+        return access.restrict(model.objects.all(), request.user, action)
+
+    return queryset
+
+
+class EntryFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="Text contains", method="filter_text")
+    round = django_filters.ModelChoiceFilter(queryset=_scoped(Round))
+    theme = django_filters.ModelChoiceFilter(queryset=_scoped(Theme))
+    recommendation = django_filters.ModelChoiceFilter(
+        field_name="recommendations", queryset=_scoped(Recommendation), label="Recommendation"
+    )
+    indicator = django_filters.ModelChoiceFilter(
+        field_name="indicators", queryset=_scoped(BeaconIndicator), label="Beacon indicator"
+    )
+    level = django_filters.ChoiceFilter(choices=Level.choices)
+    place = django_filters.ModelChoiceFilter(
+        field_name="places",
+        queryset=lambda request: (
+            Place.objects.filter(kind=Place.Kind.BOROUGH).filter(system_id__in=access.scope_for(request.user).systems)
+            if request and not request.user.is_superuser
+            else Place.objects.filter(kind=Place.Kind.BOROUGH)
+        ),
+        label="Place",
+    )
+    status = django_filters.ChoiceFilter(choices=Return.Status.choices, label="Return status", method="filter_status")
+
+    class Meta:
+        model = Entry
+        fields = ["q", "round", "theme", "recommendation", "indicator", "level", "place", "status"]
+
+    def filter_text(self, queryset, name, value):
+        for word in value.split():
+            queryset = queryset.filter(Q(text__icontains=word) | Q(lead_in__icontains=word))
+        return queryset
+
+    def filter_status(self, queryset, name, value):
+        returns = Return.objects.filter(round=OuterRef("round"), place__entries=OuterRef("pk"), status=value)
+        if value == Return.Status.DRAFT:
+            any_return = Return.objects.filter(round=OuterRef("round"), place__entries=OuterRef("pk"))
+            return queryset.filter(Exists(returns) | ~Exists(any_return))
+        return queryset.filter(Exists(returns))

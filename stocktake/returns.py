@@ -1,0 +1,180 @@
+"""A place's return for a round: what it holds, and its way from draft to accepted.
+
+Views call these functions; each checks the user's right through the tenant
+rule (``atf.access``) and raises PermissionDenied otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from atf import access
+from boroughs.models import Place
+from boroughs.names import PlaceNames
+
+from .models import Entry, Level, Return, Round
+
+
+def return_for(round_: Round, place: Place) -> Return:
+    """The place's return, as a draft if the place has not started one (not saved until it changes)."""
+    return Return.objects.filter(round=round_, place=place).first() or Return(round=round_, place=place)
+
+
+def may_edit(user, round_: Round, place: Place) -> bool:
+    """May the user add and change the place's entries in this round?"""
+    if not round_.is_open:
+        return False
+    scope = access.scope_for(user)
+    if scope.superuser or round_.framework.system_id in scope.reviewer_systems:
+        return True
+    if not access.can(user, access.ATTACH, place) or not access.can(user, access.ATTACH, round_):
+        return False
+    return return_for(round_, place).status not in Return.PUBLISHED
+
+
+def may_review(user, round_: Round) -> bool:
+    return access.can(user, access.CHANGE, round_)
+
+
+def require_edit(user, round_: Round, place: Place) -> None:
+    if not may_edit(user, round_, place):
+        raise PermissionDenied("This return cannot be changed now.")
+
+
+@transaction.atomic
+def add_entry(user, round_: Round, place: Place, *, section, text: str, places, recommendations=(), indicators=()):
+    require_edit(user, round_, place)
+    theme = section if section.__class__.__name__ == "Theme" else None
+    system = None if theme else section
+    last = Entry.objects.filter(round=round_, theme=theme, system_recommendation=system, level=Level.BOROUGH).aggregate(
+        Max("position")
+    )["position__max"]
+    place_ids = [p.pk for p in places] or [place.pk]
+    entry = Entry(
+        round=round_,
+        theme=theme,
+        system_recommendation=system,
+        level=Level.BOROUGH,
+        lead_in=PlaceNames(round_.framework.system).lead_in_for(place_ids),
+        text=text.strip(),
+        position=(last or 0) + 1,
+    )
+    entry._history_user = user
+    entry.save()
+    entry.places.set(place_ids)
+    entry.recommendations.set(recommendations)
+    entry.indicators.set(indicators)
+    _ensure_still_theirs(user, entry)
+    return entry
+
+
+@transaction.atomic
+def update_entry(user, entry: Entry, *, text: str, places, recommendations=(), indicators=()):
+    if not access.can(user, access.CHANGE, entry):
+        raise PermissionDenied
+    place_ids = [p.pk for p in places]
+    if sorted(place_ids) != sorted(entry.places.values_list("pk", flat=True)):
+        entry.lead_in = PlaceNames(entry.round.framework.system).lead_in_for(place_ids)
+    entry.text = text.strip()
+    entry._history_user = user
+    entry.save()
+    entry.places.set(place_ids)
+    entry.recommendations.set(recommendations)
+    entry.indicators.set(indicators)
+    _ensure_still_theirs(user, entry)
+    return entry
+
+
+def _ensure_still_theirs(user, entry: Entry) -> None:
+    access.forget_scope(user)
+    if not access.can(user, access.CHANGE, entry):
+        raise PermissionDenied("That change would put the entry outside what you may change.")
+
+
+@transaction.atomic
+def delete_entry(user, entry: Entry) -> None:
+    if not access.can(user, access.DELETE, entry):
+        raise PermissionDenied
+    entry._history_user = user
+    entry.delete()
+
+
+@transaction.atomic
+def move_entry(user, entry: Entry, direction: str) -> None:
+    """Swap the entry with its neighbour above or below among the same place's entries under the section."""
+    if not access.can(user, access.CHANGE, entry):
+        raise PermissionDenied
+    siblings = list(
+        access.restrict(
+            Entry.objects.filter(
+                round=entry.round_id,
+                theme=entry.theme_id,
+                system_recommendation=entry.system_recommendation_id,
+                level=entry.level,
+                column_place=entry.column_place_id,
+            ),
+            user,
+            access.CHANGE,
+        ).order_by("position", "pk")
+    )
+    index = next(i for i, e in enumerate(siblings) if e.pk == entry.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if not 0 <= other < len(siblings):
+        return
+    neighbour = siblings[other]
+    if entry.position != neighbour.position:
+        entry.position, neighbour.position = neighbour.position, entry.position
+    elif direction == "up":  # equal positions (as imported): push the neighbour after the entry
+        neighbour.position += 1
+    else:
+        entry.position += 1
+    Entry.objects.filter(pk=entry.pk).update(position=entry.position)
+    Entry.objects.filter(pk=neighbour.pk).update(position=neighbour.position)
+
+
+@transaction.atomic
+def submit(user, round_: Round, place: Place) -> Return:
+    require_edit(user, round_, place)
+    return_ = return_for(round_, place)
+    return_.status = Return.Status.SUBMITTED
+    return_.submitted_at = timezone.now()
+    return_.submitted_by = user
+    return_._history_user = user
+    return_.save()
+    return return_
+
+
+@transaction.atomic
+def review(user, round_: Round, place: Place, *, decision: str, comment: str) -> Return:
+    """Return the place's submission with a comment, or accept it."""
+    if not may_review(user, round_):
+        raise PermissionDenied
+    if decision not in (Return.Status.RETURNED, Return.Status.ACCEPTED):
+        raise ValueError(decision)
+    return_ = return_for(round_, place)
+    return_.status = decision
+    return_.comment = comment.strip()
+    return_.reviewed_at = timezone.now()
+    return_.reviewed_by = user
+    return_._history_user = user
+    return_.save()
+    return return_
+
+
+@dataclass
+class SectionView:
+    """One theme or system recommendation on a return page."""
+
+    section: object
+    kind: str  # "theme" or "system"
+    own: list = field(default_factory=list)
+    others: list = field(default_factory=list)
+
+    @property
+    def anchor(self) -> str:
+        return f"{self.kind}-{self.section.number}"

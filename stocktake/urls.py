@@ -1,0 +1,32 @@
+from django.urls import path
+
+from . import views
+
+app_name = "stocktake"
+
+urlpatterns = [
+    path("rounds/", views.round_list, name="round_list"),
+    path("rounds/<slug:round_slug>/coverage/", views.round_coverage, name="coverage"),
+    path("rounds/<slug:round_slug>/workbook/", views.round_workbook, name="round_workbook"),
+    path("rounds/<slug:round_slug>/places/<slug:place_slug>/", views.return_detail, name="return_detail"),
+    path(
+        "rounds/<slug:round_slug>/places/<slug:place_slug>/<str:kind>/<int:number>/add/",
+        views.entry_add,
+        name="entry_add",
+    ),
+    path("rounds/<slug:round_slug>/places/<slug:place_slug>/submit/", views.return_submit, name="return_submit"),
+    path("rounds/<slug:round_slug>/places/<slug:place_slug>/review/", views.return_review, name="return_review"),
+    path("rounds/<slug:round_slug>/places/<slug:place_slug>/upload/", views.return_upload, name="return_upload"),
+    path(
+        "rounds/<slug:round_slug>/places/<slug:place_slug>/upload/<str:token>/",
+        views.return_upload_confirm,
+        name="return_upload_confirm",
+    ),
+    path("entries/", views.entry_list, name="entry_list"),
+    path("entries/<int:pk>/", views.entry_detail, name="entry_detail"),
+    path("entries/<int:pk>/edit/", views.entry_edit, name="entry_edit"),
+    path("entries/<int:pk>/delete/", views.entry_delete, name="entry_delete"),
+    path("entries/<int:pk>/move/", views.entry_move, name="entry_move"),
+    path("compare/", views.compare, name="compare"),
+    path("search/", views.search, name="search"),
+]

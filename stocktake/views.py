@@ -1,0 +1,441 @@
+"""The stocktake pages. Views stay thin: reading goes through the tenant rule, writing through ``returns``."""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+from django_tables2.export import TableExport
+
+from atf import access
+from atf.models import SystemRecommendation, Theme
+from boroughs.models import Place
+
+from . import coverage, returns, uploads
+from .exporter import ExportError, workbook_response
+from .filters import EntryFilterSet
+from .forms import EntryForm, ReviewForm, WorkbookForm
+from .importer import describe_changes
+from .models import Entry, Level, Return, Round
+from .tables import EntryTable
+from .xlsx import WorkbookError
+
+
+def _round(request, slug) -> Round:
+    rounds = access.restrict(Round.objects.select_related("framework__system"), request.user, access.VIEW)
+    return get_object_or_404(rounds, slug=slug)
+
+
+def _borough(round_: Round, slug: str) -> Place:
+    return get_object_or_404(
+        Place.objects.filter(system=round_.framework.system_id, kind=Place.Kind.BOROUGH), slug=slug
+    )
+
+
+def _visible_entries(request, round_: Round):
+    return (
+        access.restrict(Entry.objects.filter(round=round_), request.user, access.VIEW)
+        .select_related("theme", "system_recommendation")
+        .prefetch_related("places", "recommendations", "indicators")
+        .order_by("position", "pk")
+    )
+
+
+def _section(round_: Round, kind: str, number: int):
+    model = Theme if kind == "theme" else SystemRecommendation
+    return get_object_or_404(model.objects.select_related("framework"), framework=round_.framework_id, number=number)
+
+
+def round_list(request):
+    rounds = access.restrict(Round.objects.select_related("framework"), request.user, access.VIEW)
+    return render(request, "stocktake/round_list.html", {"rounds": rounds})
+
+
+def return_detail(request, round_slug, place_slug):
+    """A borough's return: every theme and system recommendation, its entries, and others' for learning."""
+    round_ = _round(request, round_slug)
+    place = _borough(round_, place_slug)
+    framework = round_.framework
+    sections = [
+        returns.SectionView(t, "theme") for t in framework.themes.prefetch_related("recommendations", "indicators")
+    ] + [returns.SectionView(s, "system") for s in framework.system_recommendations.all()]
+    by_key = {(v.kind, v.section.pk): v for v in sections}
+    place_ids = set(Place.objects.within(place).values_list("pk", flat=True))
+    for entry in _visible_entries(request, round_).filter(level=Level.BOROUGH):
+        view = by_key.get(("theme", entry.theme_id) if entry.theme_id else ("system", entry.system_recommendation_id))
+        if view is None:
+            continue
+        (view.own if {p.pk for p in entry.places.all()} & place_ids else view.others).append(entry)
+    return_ = returns.return_for(round_, place)
+    context = {
+        "round": round_,
+        "place": place,
+        "return": return_,
+        "sections": sections,
+        "may_edit": returns.may_edit(request.user, round_, place),
+        "may_review": returns.may_review(request.user, round_),
+        "review_form": ReviewForm(),
+        "filled": sum(1 for s in sections if s.own),
+    }
+    return render(request, "stocktake/return_detail.html", context)
+
+
+def entry_add(request, round_slug, place_slug, kind, number):
+    round_ = _round(request, round_slug)
+    place = _borough(round_, place_slug)
+    returns.require_edit(request.user, round_, place)
+    section = _section(round_, kind, number)
+    form = EntryForm(request.POST or None, user=request.user, place=place, section=section)
+    if request.method == "POST" and form.is_valid():
+        returns.add_entry(
+            request.user,
+            round_,
+            place,
+            section=section,
+            text=form.cleaned_data["text"],
+            places=form.cleaned_data["places"],
+            recommendations=form.cleaned_data.get("recommendations", []),
+            indicators=form.cleaned_data["indicators"],
+        )
+        messages.success(request, "Entry added. It stays a draft until you submit the return.")
+        return redirect(reverse("stocktake:return_detail", args=[round_.slug, place.slug]) + f"#{kind}-{number}")
+    return render(
+        request,
+        "stocktake/entry_form.html",
+        {"form": form, "round": round_, "place": place, "section": section, "title": "Add an entry"},
+    )
+
+
+def entry_detail(request, pk):
+    entry = get_object_or_404(
+        access.restrict(Entry.objects.select_related("round", "theme", "system_recommendation"), request.user, "view"),
+        pk=pk,
+    )
+    return render(
+        request,
+        "stocktake/entry_detail.html",
+        {"entry": entry, "may_change": access.can(request.user, access.CHANGE, entry)},
+    )
+
+
+def _changeable_entry(request, pk) -> Entry:
+    """An entry the user may change: 404 if they may not even see it, 403 if they may only see it."""
+    visible = access.restrict(Entry.objects.select_related("round__framework"), request.user, access.VIEW)
+    entry = get_object_or_404(visible, pk=pk)
+    if not access.can(request.user, access.CHANGE, entry):
+        raise PermissionDenied("You may read this entry but not change it.")
+    return entry
+
+
+def _home_place(request, entry: Entry) -> Place:
+    """The borough whose return page an entry is edited from."""
+    places = entry.places.filter(kind=Place.Kind.BOROUGH)
+    yours = access.restrict(places, request.user, access.ATTACH).first()
+    return yours or places.first() or entry.places.first()
+
+
+def entry_edit(request, pk):
+    entry = _changeable_entry(request, pk)
+    place = _home_place(request, entry)
+    section = entry.section
+    initial = {
+        "text": entry.text,
+        "places": list(entry.places.values_list("pk", flat=True)),
+        "recommendations": list(entry.recommendations.values_list("pk", flat=True)),
+        "indicators": list(entry.indicators.values_list("pk", flat=True)),
+    }
+    form = EntryForm(request.POST or None, initial=initial, user=request.user, place=place, section=section)
+    if request.method == "POST" and form.is_valid():
+        returns.update_entry(
+            request.user,
+            entry,
+            text=form.cleaned_data["text"],
+            places=form.cleaned_data["places"],
+            recommendations=form.cleaned_data.get("recommendations", []),
+            indicators=form.cleaned_data["indicators"],
+        )
+        messages.success(request, "Entry saved.")
+        return redirect(_return_url(entry, place))
+    return render(
+        request,
+        "stocktake/entry_form.html",
+        {
+            "form": form,
+            "round": entry.round,
+            "place": place,
+            "section": section,
+            "entry": entry,
+            "title": "Change the entry",
+        },
+    )
+
+
+def _return_url(entry: Entry, place: Place) -> str:
+    anchor = f"theme-{entry.theme.number}" if entry.theme_id else f"system-{entry.system_recommendation.number}"
+    return reverse("stocktake:return_detail", args=[entry.round.slug, place.slug]) + "#" + anchor
+
+
+def entry_delete(request, pk):
+    entry = _changeable_entry(request, pk)
+    place = _home_place(request, entry)
+    if request.method == "POST":
+        back = _return_url(entry, place)
+        returns.delete_entry(request.user, entry)
+        messages.success(request, "Entry deleted.")
+        return redirect(back)
+    return render(request, "stocktake/entry_delete.html", {"entry": entry, "place": place})
+
+
+@require_POST
+def entry_move(request, pk):
+    entry = _changeable_entry(request, pk)
+    returns.move_entry(request.user, entry, "up" if request.POST.get("direction") == "up" else "down")
+    return redirect(_return_url(entry, _home_place(request, entry)))
+
+
+@require_POST
+def return_submit(request, round_slug, place_slug):
+    round_ = _round(request, round_slug)
+    place = _borough(round_, place_slug)
+    returns.submit(request.user, round_, place)
+    messages.success(request, f"{place}'s return is submitted to the ICS for review.")
+    return redirect("stocktake:return_detail", round_.slug, place.slug)
+
+
+@require_POST
+def return_review(request, round_slug, place_slug):
+    round_ = _round(request, round_slug)
+    place = _borough(round_, place_slug)
+    if not returns.may_review(request.user, round_):
+        raise PermissionDenied
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "; ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(reverse("stocktake:return_detail", args=[round_.slug, place.slug]) + "#review")
+    return_ = returns.review(request.user, round_, place, **form.cleaned_data)
+    messages.success(request, f"{place}'s return is {return_.get_status_display().lower()}.")
+    return redirect("stocktake:coverage", round_.slug)
+
+
+def round_workbook(request, round_slug):
+    round_ = _round(request, round_slug)
+    try:
+        return workbook_response(round_, request.user)
+    except ExportError as exc:
+        messages.error(request, str(exc))
+        return redirect("stocktake:round_list")
+
+
+def return_upload(request, round_slug, place_slug):
+    """A lead uploads the workbook edited in Excel: preview, then confirm."""
+    round_ = _round(request, round_slug)
+    place = _borough(round_, place_slug)
+    returns.require_edit(request.user, round_, place)
+    form = WorkbookForm(request.POST or None, request.FILES or None)
+    context = {"round": round_, "place": place, "form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            upload = uploads.store(request, form.cleaned_data["workbook"], round_.framework, round_.name)
+            plan, _ = uploads.plan_upload(upload, request.user)
+        except WorkbookError as exc:
+            form.add_error("workbook", str(exc))
+        else:
+            context.update(plan=plan, changes=describe_changes(plan), token=upload.token)
+            return render(request, "stocktake/upload_preview.html", context)
+    return render(request, "stocktake/upload.html", context)
+
+
+@require_POST
+def return_upload_confirm(request, round_slug, place_slug, token):
+    round_ = _round(request, round_slug)
+    place = _borough(round_, place_slug)
+    returns.require_edit(request.user, round_, place)
+    upload = uploads.recall(request, token)
+    if upload is None:
+        messages.error(request, "That upload has expired. Upload the workbook again.")
+        return redirect("stocktake:return_upload", round_.slug, place.slug)
+    try:
+        plan, _ = uploads.confirm_upload(upload, request.user)
+    except WorkbookError as exc:
+        messages.error(request, f"Nothing was imported. {exc}")
+        return redirect("stocktake:return_upload", round_.slug, place.slug)
+    uploads.forget(request, token)
+    messages.success(request, f"Workbook imported: {plan.summary()}.")
+    return redirect("stocktake:return_detail", round_.slug, place.slug)
+
+
+COVERAGE_VIEWS = {
+    "themes": "Themes and system recommendations",
+    "recommendations": "Recommendations",
+    "indicators": "Beacon indicators",
+}
+
+
+def round_coverage(request, round_slug):
+    round_ = _round(request, round_slug)
+    view = request.GET.get("view", "themes")
+    if view not in COVERAGE_VIEWS:
+        view = "themes"
+    places, rows = coverage.grid(request.user, round_, view)
+    if request.GET.get("format") == "xlsx":
+        return _coverage_workbook(round_, view, places, rows)
+    return render(
+        request,
+        "stocktake/coverage.html",
+        {
+            "round": round_,
+            "columns": list(zip(places, [c.status for c in rows[0].cells] if rows else [], strict=False)),
+            "rows": rows,
+            "view": view,
+            "view_label": COVERAGE_VIEWS[view],
+            "views": COVERAGE_VIEWS,
+        },
+    )
+
+
+def _coverage_workbook(round_, view, places, rows) -> HttpResponse:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Coverage")
+
+    def text(value):
+        cell = WriteOnlyCell(sheet, value=str(value))
+        cell.data_type = "s"
+        return cell
+
+    sheet.append([text(f"{round_.name}: {COVERAGE_VIEWS[view]}")])
+    sheet.append([text(""), text("")] + [text(p.name) for p in places] + [text("Total")])
+    for row in rows:
+        sheet.append([text(row.code), text(row.label)] + [c.count for c in row.cells] + [row.total])
+    response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{round_.slug}-coverage-{view}.xlsx"'
+    book.save(response)
+    return response
+
+
+def entry_list(request):
+    entries = access.restrict(
+        Entry.objects.select_related("round", "theme", "system_recommendation").prefetch_related("places"),
+        request.user,
+        access.VIEW,
+    )
+    filterset = EntryFilterSet(request.GET or None, queryset=entries, request=request)
+    table = EntryTable(filterset.qs)
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    export_format = request.GET.get("_export")
+    if TableExport.is_valid_format(export_format) and export_format in ("csv", "xlsx"):
+        return TableExport(export_format, table, exclude_columns=()).response(f"entries.{export_format}")
+    return render(request, "stocktake/entry_list.html", {"table": table, "filter": filterset})
+
+
+def compare(request):
+    """What is new, changed and gone between two rounds, for one place or the whole ICS."""
+    rounds = list(access.restrict(Round.objects.select_related("framework"), request.user, access.VIEW))
+    by_pk = {str(r.pk): r for r in rounds}
+    older, newer = by_pk.get(request.GET.get("from", "")), by_pk.get(request.GET.get("to", ""))
+    systems = {r.framework.system_id for r in rounds}
+    places = Place.objects.filter(system__in=systems, kind=Place.Kind.BOROUGH).order_by("name")
+    place = places.filter(pk=request.GET.get("place") or 0).first()
+    result = None
+    if older and newer:
+        result = _comparison(request, older, newer, place)
+    return render(
+        request,
+        "stocktake/compare.html",
+        {"rounds": rounds, "older": older, "newer": newer, "places": places, "place": place, "result": result},
+    )
+
+
+def _comparison(request, older: Round, newer: Round, place: Place | None):
+    def grouped(round_):
+        entries = access.restrict(Entry.objects.filter(round=round_), request.user, access.VIEW)
+        if place is not None:
+            entries = entries.filter(places=place)
+        groups = defaultdict(list)
+        for entry in entries.select_related("theme", "system_recommendation").order_by("position", "pk"):
+            section = entry.theme or entry.system_recommendation
+            groups[str(section)].append(entry)
+        return groups
+
+    before, after = grouped(older), grouped(newer)
+    sections = []
+    for name in sorted(set(before) | set(after), key=lambda n: (n.startswith("S"), n)):
+        old, new = before.get(name, []), after.get(name, [])
+        matcher = difflib.SequenceMatcher(a=[e.full_text for e in old], b=[e.full_text for e in new], autojunk=False)
+        changes = []
+        for op, i1, i2, j1, j2 in matcher.get_opcodes():
+            if op == "equal":
+                continue
+            pairs = min(i2 - i1, j2 - j1) if op == "replace" else 0
+            for k in range(pairs):
+                a, b = old[i1 + k].full_text, new[j1 + k].full_text
+                if difflib.SequenceMatcher(a=a, b=b).ratio() > 0.4:
+                    changes.append({"kind": "changed", "diff": _word_diff(a, b)})
+                else:
+                    changes.append({"kind": "gone", "text": a})
+                    changes.append({"kind": "new", "text": b})
+            changes += [{"kind": "gone", "text": e.full_text} for e in old[i1 + pairs : i2]]
+            changes += [{"kind": "new", "text": e.full_text} for e in new[j1 + pairs : j2]]
+        if changes:
+            sections.append({"name": name, "changes": changes})
+    return sections
+
+
+def _word_diff(a: str, b: str) -> list[tuple[str, str]]:
+    """(kind, words) runs: kind is "same", "removed" or "added"."""
+    old, new = a.split(), b.split()
+    runs = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if op == "equal":
+            runs.append(("same", " ".join(old[i1:i2])))
+            continue
+        if i2 > i1:
+            runs.append(("removed", " ".join(old[i1:i2])))
+        if j2 > j1:
+            runs.append(("added", " ".join(new[j1:j2])))
+    return runs
+
+
+def search(request):
+    """Who else does this? Full-text search on PostgreSQL, word matching elsewhere."""
+    query = request.GET.get("q", "").strip()[:200]
+    results = []
+    if query:
+        entries = access.restrict(
+            Entry.objects.select_related("round", "theme", "system_recommendation").prefetch_related("places"),
+            request.user,
+            access.VIEW,
+        )
+        if connection.vendor == "postgresql":
+            from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+            vector = SearchVector("lead_in", "text", config="english")
+            search_query = SearchQuery(query, search_type="websearch", config="english")
+            results = (
+                entries.annotate(rank=SearchRank(vector, search_query))
+                .filter(rank__gt=0)
+                .order_by("-rank", "-round__period_start")[:100]
+            )
+        else:
+            for word in query.split():
+                entries = entries.filter(Q(text__icontains=word) | Q(lead_in__icontains=word))
+            results = entries.order_by("-round__period_start", "pk")[:100]
+    return render(request, "stocktake/search.html", {"query": query, "results": results})
+
+
+def returned_comments(user):
+    """Returns sent back to the user's places with a comment, for the home page."""
+    scope = access.scope_for(user)
+    place_ids = [p.pk for p in scope.lead_places]
+    return Return.objects.filter(place__in=place_ids, status=Return.Status.RETURNED).select_related("round", "place")
