@@ -12,15 +12,17 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/atf
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install install-dev run serve migrate demo test test-sqlite test-postgres lint check bench clean
+.PHONY: install install-dev browser run serve migrate demo test test-sqlite test-postgres lint check bench clean
 
 # Build .venv with the application's dependencies only.
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt package.json package-lock.json
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -r requirements.txt
+	# The NHS.UK design system (and axe-core for the tests), served as static files.
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 # The test and lint tools on top.
@@ -29,6 +31,10 @@ install-dev: $(VENV)/.installed-dev
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(PIP) install -q -r requirements-dev.txt
 	touch $@
+
+# Debian's Chromium for the end-to-end tests; with CI=true a missing browser fails the run.
+browser:
+	@scripts/ensure-chromium || [ "$${CI:-}" != "true" ]
 
 migrate: install
 	DEBUG=true $(PY) manage.py migrate --noinput
@@ -40,7 +46,7 @@ run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/ (admin at http://$(HOST):$(PORT)/admin/)"
 	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install-dev
+test: install-dev browser
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 

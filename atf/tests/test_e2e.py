@@ -1,0 +1,192 @@
+"""End to end, in headless Chromium: the stocktake flow by keyboard and mouse, and axe on every page.
+
+Runs against the live test server with Debian's Chromium, driven by
+Playwright for Python (``make test`` installs both). Every page visited is
+checked with axe-core for WCAG 2.2 A and AA.
+"""
+
+import os
+import shutil
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+PASSWORD = "a long enough password"
+
+pytestmark = [pytest.mark.e2e]
+
+
+def _unavailable() -> str | None:
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "Playwright for Python is not installed"
+    if not CHROMIUM:
+        return "Chromium is not installed"
+    if not AXE.exists():
+        return "axe-core is not installed (npm ci)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    reason = _unavailable()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"End-to-end tests cannot run in CI: {reason}.")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls
+    # that fixtures make here are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def demo(transactional_db, django_user_model):
+    """The demo's people and places, an open round, and Halton's submitted return, in a database the server sees."""
+    from datetime import date
+
+    from atf.loader import load_framework
+    from atf.models import Membership, Role
+    from boroughs.demo import load_places
+    from boroughs.models import Place
+    from stocktake.models import Entry, Return, Round
+
+    load_places()
+    cm = Place.objects.get(slug="cheshire-and-merseyside")
+    framework = load_framework(system=cm, name="ATF", slug="atf", discontinued_indicators=(15,))
+    round_ = Round.objects.create(framework=framework, name="Stocktake 2025", deadline=date(2025, 12, 19))
+    halton = Place.objects.get(slug="halton")
+    entry = Entry.objects.create(
+        round=round_,
+        theme=framework.themes.get(number=1),
+        level="borough",
+        lead_in="Halton - ",
+        text="Family hubs opened at Kingsway and Brookvale.",
+    )
+    entry.places.set([halton])
+    Return.objects.create(round=round_, place=halton, status=Return.Status.SUBMITTED)
+    for username, role, slug in (
+        ("lead-knowsley", Role.BOROUGH_LEAD, "knowsley"),
+        ("ics-reviewer", Role.ICS_REVIEWER, "cheshire-and-merseyside"),
+        ("viewer", Role.VIEWER, "cheshire-and-merseyside"),
+    ):
+        user = django_user_model.objects.create_user(username=username, password=PASSWORD, is_staff=True)
+        Membership.objects.create(user=user, role=role, place=Place.objects.get(slug=slug))
+    return round_
+
+
+def check_accessibility(page) -> None:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async () => await axe.run(document, {
+            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}
+        })"""
+    )
+    problems = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+    ]
+    assert not problems, f"{page.url}: " + "; ".join(problems)
+
+
+def sign_in(page, live_server, username):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").press("Enter")  # by keyboard
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def sign_out(page):
+    page.get_by_role("button", name="Sign out").click()
+
+
+def test_a_lead_submits_and_a_reviewer_returns_it_with_a_comment(browser, live_server, demo):
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    check_accessibility(page)
+    sign_in(page, live_server, "lead-knowsley")
+    check_accessibility(page)
+
+    page.get_by_role("link", name="Stocktake 2025").first.click()
+    check_accessibility(page)
+    page.get_by_role("link", name="Add an entry under Give every child the best start in life").click()
+    check_accessibility(page)
+    page.get_by_role("button", name="Save as draft").click()  # nothing entered: the error summary
+    assert page.get_by_text("There is a problem").is_visible()
+    check_accessibility(page)
+    page.get_by_label("What is your borough doing?").fill("Knowsley's second family hub opened in Huyton.")
+    page.get_by_label("Review inequitable outcomes in early years", exact=False).check()
+    page.get_by_label("Percentage children achieving a good level of development at 2-2.5 years", exact=False).check()
+    page.get_by_role("button", name="Save as draft").click()
+    assert page.get_by_text("Knowsley's second family hub opened in Huyton.").is_visible()
+    check_accessibility(page)
+    page.get_by_role("button", name="Submit Knowsley's return").click()
+    assert page.get_by_text("submitted to the ICS").is_visible()
+    sign_out(page)
+
+    sign_in(page, live_server, "ics-reviewer")
+    page.goto(f"{live_server.url}/stocktake/rounds/{demo.slug}/coverage/")
+    check_accessibility(page)
+    grid = page.locator("#coverage")
+    knowsley_column = [h.inner_text().split("\n")[0] for h in grid.locator("thead th").all()].index("Knowsley")
+    first_row = grid.locator("tbody tr").first
+    assert first_row.locator("td").nth(knowsley_column - 1).inner_text().startswith("1")
+    page.get_by_role("link", name="Knowsley").first.click()
+    page.get_by_label("Return it for changes").check()
+    page.get_by_label("Comment to the borough").fill("Please say how many families the hub has reached.")
+    page.get_by_role("button", name="Save the review").click()
+    check_accessibility(page)
+    sign_out(page)
+
+    sign_in(page, live_server, "lead-knowsley")
+    assert page.get_by_text("Please say how many families the hub has reached.").is_visible()
+    page.close()
+
+
+SKIP = ("/admin", "/accounts/logout", "_export", "format=xlsx", "/workbook/", "/static/")
+
+
+@pytest.mark.parametrize("username", ["lead-knowsley", "ics-reviewer", "viewer"])
+def test_every_page_reachable_from_home_works_and_passes_axe(browser, live_server, demo, username):
+    page = browser.new_page()
+    sign_in(page, live_server, username)
+    seen, queue, visited = set(), [f"{live_server.url}/"], 0
+    while queue and visited < 25:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        response = page.goto(url)
+        assert response.status < 500, url
+        visited += 1
+        if response.status != 200:
+            continue
+        check_accessibility(page)
+        for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))"):
+            target = urljoin(url, href).split("#")[0]
+            if urlparse(target).netloc == urlparse(live_server.url).netloc and not any(s in target for s in SKIP):
+                queue.append(target)
+    assert visited >= 5
+    page.close()
