@@ -18,8 +18,11 @@ The policy, per role (``Scope`` below holds a user's roles):
 - borough lead at a borough: views its own entries (drafts too), the
   published entries of its ICS, and the commissions of its borough; changes
   its borough's entries in an open round while its return is not submitted.
-- commission secretariat: views and changes its commission, all of it;
-  views other commissions of the same ICS and their published meetings.
+- commission secretariat: views and changes its commission, all of it
+  (members, priorities, meetings, minutes, decisions, actions); views other
+  commissions of the same ICS and their published meetings.
+- ICS reviewer and borough lead also see commissions (a reviewer all of
+  those in the ICS, drafts included; a lead its borough's, once published).
 - viewer at a place: views published entries in that place's tree.
 - anyone signed in: views reference data (places, frameworks).
 
@@ -259,6 +262,36 @@ def commission_rule(scope: Scope, action: str, prefix: str = "") -> Q:
     )
 
 
+def commission_part_rule(to_commission: str) -> Callable[[Scope, str], Q]:
+    """Members and priorities: seen with their commission, changed by its secretariat."""
+
+    def rule(scope: Scope, action: str) -> Q:
+        return commission_rule(scope, action, prefix=to_commission)
+
+    return rule
+
+
+def meeting_rule(to_meeting: str, to_commission: str | None = None) -> Callable[[Scope, str], Q]:
+    """Meetings and what they hold: the secretariat's and the ICS reviewers' in full, others' once published."""
+    to_commission = to_commission if to_commission is not None else f"{to_meeting}commission__"
+
+    def rule(scope: Scope, action: str) -> Q:
+        own = (
+            Q(**{f"{to_commission}pk__in": scope.secretariat_commissions}) if scope.secretariat_commissions else NOTHING
+        )
+        if action not in (VIEW, ATTACH):
+            return own
+        published = Q(**{f"{to_meeting}status": "published"})
+        others = (
+            in_systems(scope.secretariat_systems, f"{to_commission}place__system_id")
+            | within(scope.lead_places, f"{to_commission}place__")
+            | within(scope.viewer_places, f"{to_commission}place__")
+        )
+        return own | in_systems(scope.reviewer_systems, f"{to_commission}place__system_id") | (published & others)
+
+    return rule
+
+
 def rule_for(model: type[models.Model], user) -> Callable[[Scope, str], Q]:
     label = model._meta.label
     rules = {
@@ -278,6 +311,16 @@ def rule_for(model: type[models.Model], user) -> Callable[[Scope, str], Q]:
         "stocktake.Return": return_rule,
         "stocktake.WorkbookImport": import_record_rule_for(user),
         "commissions.Commission": commission_rule,
+        "commissions.Member": commission_part_rule("commission__"),
+        "commissions.Priority": commission_part_rule("commission__"),
+        "commissions.Meeting": meeting_rule(""),
+        "commissions.AgendaItem": meeting_rule("meeting__"),
+        "commissions.Paragraph": meeting_rule("item__meeting__"),
+        "commissions.Attendance": meeting_rule("meeting__"),
+        "commissions.Decision": meeting_rule("meeting__"),
+        "commissions.WorkshopQuestion": meeting_rule("meeting__"),
+        "commissions.Action": meeting_rule("meeting__", "commission__"),
+        "commissions.ActionUpdate": meeting_rule("action__meeting__", "action__commission__"),
     }
     extra = getattr(model, "access_rule", None)
     if extra is not None:
@@ -327,6 +370,21 @@ def may_any(user, action: str, model: type[models.Model]) -> bool:
 ADD_ROLES: dict[str, Callable[[Scope], bool]] = {
     "stocktake.Entry": lambda s: bool(s.reviewer_systems or s.lead_places),
     "commissions.Commission": lambda s: False,
+    **{
+        f"commissions.{name}": lambda s: bool(s.secretariat_commissions)
+        for name in (
+            "Member",
+            "Priority",
+            "Meeting",
+            "AgendaItem",
+            "Paragraph",
+            "Attendance",
+            "Decision",
+            "WorkshopQuestion",
+            "Action",
+            "ActionUpdate",
+        )
+    },
 }
 
 

@@ -1,5 +1,6 @@
 """Inequalities Commissions and the boards like them."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
@@ -23,6 +24,7 @@ class Commission(models.Model):
     established = models.DateField(null=True, blank=True)
     established_by = models.CharField(max_length=300, blank=True, help_text="Who agreed to set it up.")
     reports_to = models.CharField(max_length=300, blank=True, help_text="The bodies it reports to.")
+    meeting_pattern = models.CharField(max_length=300, blank=True, help_text="e.g. “Six meetings a year”.")
 
     objects = ScopedQuerySet.as_manager()
     history = HistoricalRecords()
@@ -37,3 +39,262 @@ class Commission(models.Model):
         if not self.slug:
             self.slug = slugify(self.name)[:100]
         super().save(*args, **kwargs)
+
+
+class Member(models.Model):
+    """A seat on a commission: a position held by a role, and by a named person only where that is wanted."""
+
+    class Position(models.TextChoices):
+        INDEPENDENT_CHAIR = "independent_chair", "Independent chair"
+        CHAIR = "chair", "Chair"
+        INDEPENDENT_ADVISER = "independent_adviser", "Independent adviser"
+        MEMBER = "member", "Member"
+        SUPPORTING_OFFICER = "supporting_officer", "Supporting officer"
+        SECRETARIAT = "secretariat", "Secretariat"
+
+    commission = models.ForeignKey(Commission, on_delete=models.CASCADE, related_name="members")
+    position = models.CharField(max_length=30, choices=Position.choices, default=Position.MEMBER)
+    role_title = models.CharField(max_length=200, help_text="e.g. “Director of Public Health”.")
+    organisation = models.CharField(max_length=200, blank=True)
+    person_name = models.CharField(max_length=200, blank=True, help_text="Optional: many seats are held by a role.")
+    starts = models.DateField(null=True, blank=True)
+    ends = models.DateField(null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["commission", "position", "role_title"]
+
+    def __str__(self) -> str:
+        who = self.person_name or self.role_title
+        return f"{who} ({self.get_position_display()})"
+
+
+class Priority(models.Model):
+    commission = models.ForeignKey(Commission, on_delete=models.CASCADE, related_name="priorities")
+    number = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=300)
+    themes = models.ManyToManyField("atf.Theme", blank=True, related_name="priorities")
+    recommendations = models.ManyToManyField("atf.Recommendation", blank=True, related_name="priorities")
+
+    objects = ScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["commission", "number"]
+        verbose_name_plural = "priorities"
+        constraints = [models.UniqueConstraint(fields=["commission", "number"], name="priority_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title}"
+
+
+class Meeting(models.Model):
+    class Kind(models.TextChoices):
+        REGULAR = "regular", "Regular meeting"
+        DEEP_DIVE = "deep_dive", "Deep-dive workshop"
+        ENGAGEMENT = "engagement", "Engagement event"
+        BOARD = "board", "Board meeting"
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        DRAFT = "draft", "Draft minutes"
+        PUBLISHED = "published", "Published"
+
+    commission = models.ForeignKey(Commission, on_delete=models.CASCADE, related_name="meetings")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.REGULAR)
+    title = models.CharField(max_length=300, blank=True)
+    starts_at = models.DateTimeField(null=True, blank=True, help_text="Blank where the source does not say.")
+    location = models.CharField(max_length=300, blank=True, help_text="A room or a link to join.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)
+
+    objects = ScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["commission", "-starts_at"]
+
+    def __str__(self) -> str:
+        when = f"{self.starts_at:%d %B %Y}" if self.starts_at else "date not recorded"
+        return f"{self.commission}: {self.title or self.get_kind_display()}, {when}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class AgendaItem(models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    number = models.CharField(max_length=20, help_text="As the minutes number it, e.g. “12” or “3a”.")
+    position = models.PositiveIntegerField(default=0)
+    title = models.CharField(max_length=500)
+
+    objects = ScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["meeting", "position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title}"
+
+
+class Paragraph(models.Model):
+    """A numbered paragraph of the minutes under an agenda item, e.g. 12.5."""
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="paragraphs")
+    number = models.CharField(max_length=20)
+    position = models.PositiveIntegerField(default=0)
+    text = models.TextField()
+    note = models.CharField(max_length=300, blank=True, help_text="e.g. a number used twice in the source.")
+
+    objects = ScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["item", "position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.text[:60]}"
+
+
+class Attendance(models.Model):
+    class Status(models.TextChoices):
+        PRESENT = "present", "Present"
+        APOLOGIES = "apologies", "Apologies"
+        IN_ATTENDANCE = "in_attendance", "In attendance"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
+    member = models.ForeignKey(Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="attendance")
+    name_or_position = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PRESENT)
+
+    objects = ScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["meeting", "status", "name_or_position"]
+        verbose_name_plural = "attendance"
+
+    def __str__(self) -> str:
+        return f"{self.member or self.name_or_position}: {self.get_status_display()}"
+
+
+class Decision(models.Model):
+    """A decision or recommendation put to the meeting, and what became of it."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Not yet decided"
+        AGREED = "agreed", "Agreed"
+        NOTED = "noted", "Noted"
+        AMENDED = "amended", "Agreed with changes"
+        REJECTED = "rejected", "Not agreed"
+        DEFERRED = "deferred", "Deferred"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions")
+    item = models.ForeignKey(AgendaItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions")
+    number = models.PositiveSmallIntegerField(default=1)
+    text = models.TextField(help_text="As put to the meeting, e.g. “The Board are asked to note the contents”.")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.PENDING)
+
+    objects = ScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["meeting", "number"]
+
+    def __str__(self) -> str:
+        return f"({self.number}) {self.text[:80]}"
+
+
+class WorkshopQuestion(models.Model):
+    """A question put to a workshop, with the key points drawn out and the contributions gathered."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="questions")
+    number = models.PositiveSmallIntegerField()
+    question = models.TextField()
+    key_points = models.TextField(blank=True)
+    contributions = models.TextField(blank=True, help_text="Verbatim, without names.")
+
+    objects = ScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["meeting", "number"]
+
+    def __str__(self) -> str:
+        return f"Q{self.number}. {self.question[:80]}"
+
+
+class Action(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+        DROPPED = "dropped", "Dropped"
+
+    OPEN_STATUSES = (Status.OPEN, Status.IN_PROGRESS)
+
+    commission = models.ForeignKey(Commission, on_delete=models.CASCADE, related_name="actions")
+    meeting = models.ForeignKey(Meeting, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions")
+    paragraph = models.ForeignKey(
+        Paragraph,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="actions",
+        help_text="The minute paragraph it arose from.",
+    )
+    reference = models.CharField(max_length=30, blank=True, help_text="The paragraph number it arose from, kept.")
+    description = models.TextField()
+    owner = models.CharField(max_length=300, help_text="A role, a member or an organisation.")
+    owner_member = models.ForeignKey(Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions")
+    due = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    priority = models.ForeignKey(Priority, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions")
+    theme = models.ForeignKey("atf.Theme", null=True, blank=True, on_delete=models.SET_NULL, related_name="actions")
+    recommendation = models.ForeignKey(
+        "atf.Recommendation", null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
+    )
+    indicator = models.ForeignKey(
+        "atf.BeaconIndicator", null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["commission", "status", "due", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.reference + ' ' if self.reference else ''}{self.description[:70]} ({self.owner})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    def is_overdue(self, today=None) -> bool:
+        from django.utils import timezone
+
+        return self.is_open and self.due is not None and self.due < (today or timezone.localdate())
+
+
+class ActionUpdate(models.Model):
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="updates")
+    date = models.DateField()
+    text = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["action", "-date", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.text[:60]}"

@@ -96,34 +96,72 @@ class _Lookups:
         self.changeable = set(scoped(Entry.objects.all(), access.CHANGE).values_list("pk", flat=True))
 
 
+CHUNK = 2000
+
+
 @transaction.atomic
 def import_flat(rows, *, user=None, dry_run: bool = False) -> FlatResult:
-    """Import flat entry rows. Raises FlatImportError (nothing written) if any row is wrong."""
+    """Import flat entry rows. Raises FlatImportError (nothing written) if any row is wrong.
+
+    Rows are read and written a chunk at a time inside one transaction, so
+    memory stays flat however long the file; an error anywhere stops the
+    writing, the rest is still checked so that every problem is reported,
+    and the transaction is rolled back.
+    """
     lookups = _Lookups(user)
     result = FlatResult()
-    creates: list[tuple[Entry, list[int]]] = []
-    updates: dict[int, tuple[dict, list[int]]] = {}
-    for number, row in enumerate(rows, start=2):
-        parsed = _parse(row, number, lookups, result.errors)
-        if parsed is None:
-            continue
-        entry_id, values, place_ids = parsed
-        if entry_id is None:
-            creates.append((Entry(**values), place_ids))
-        else:
-            updates[entry_id] = (values, place_ids)
+    written: list[int] = []
+    for chunk in _chunks(enumerate(rows, start=2), CHUNK):
+        creates: list[tuple[Entry, list[int]]] = []
+        updates: dict[int, tuple[dict, list[int]]] = {}
+        for number, row in chunk:
+            parsed = _parse(row, number, lookups, result.errors)
+            if parsed is None:
+                continue
+            entry_id, values, place_ids = parsed
+            if entry_id is None:
+                creates.append((Entry(**values), place_ids))
+            else:
+                updates[entry_id] = (values, place_ids)
+        if not result.errors:
+            written += _write_chunk(creates, updates, user, result)
     if result.errors:
         raise FlatImportError(result.errors)
+    if user is not None:
+        # The rows must still be the user's to change once written (a lead
+        # cannot create an ICS-level entry, say); otherwise all is undone.
+        allowed = sum(
+            access.restrict(Entry.objects.filter(pk__in=written[i : i + 5000]), user, access.CHANGE).count()
+            for i in range(0, len(written), 5000)
+        )
+        if allowed != len(written):
+            raise FlatImportError(
+                [f"{len(written) - allowed} row(s) would make entries you may not change (check level and places)."]
+            )
+    if dry_run:
+        transaction.set_rollback(True)
+    return result
 
+
+def _chunks(iterable, size):
+    chunk = []
+    for item in iterable:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _write_chunk(creates, updates, user, result: FlatResult) -> list[int]:
     now = timezone.now()
     changed: list[Entry] = []
     changed_places: dict[int, list[int]] = {}
-    existing = Entry.objects.filter(pk__in=list(updates)).prefetch_related("places")
-    for entry in existing.iterator(chunk_size=2000):
+    for entry in Entry.objects.filter(pk__in=list(updates)).prefetch_related("places"):
         values, place_ids = updates[entry.pk]
-        before = {name: getattr(entry, name) for name in values}
         places_before = sorted(p.pk for p in entry.places.all())
-        if before == values and places_before == sorted(place_ids):
+        if all(getattr(entry, name) == value for name, value in values.items()) and places_before == sorted(place_ids):
             result.unchanged += 1
             continue
         for name, value in values.items():
@@ -132,35 +170,19 @@ def import_flat(rows, *, user=None, dry_run: bool = False) -> FlatResult:
         changed.append(entry)
         if places_before != sorted(place_ids):
             changed_places[entry.pk] = place_ids
-    result.updated = len(changed)
-    result.created = len(creates)
-    if dry_run:
-        transaction.set_rollback(True)
-        return result
+    result.updated += len(changed)
+    result.created += len(creates)
     if changed:
         bulk_update_with_history(changed, Entry, [*_VALUE_FIELDS, "updated"], batch_size=1000, default_user=user)
         Entry.places.through.objects.filter(entry_id__in=list(changed_places)).delete()
-    if creates:
-        created = bulk_create_with_history([e for e, _ in creates], Entry, batch_size=1000, default_user=user)
-        links = [
-            (entry.pk, place_id)
-            for entry, (_, place_ids) in zip(created, creates, strict=True)
-            for place_id in place_ids
-        ]
-    else:
-        links = []
-    links += [(entry_id, place_id) for entry_id, place_ids in changed_places.items() for place_id in place_ids]
-    link_places(links)
-    if user is not None:
-        # The rows must still be the user's to change once written (a lead
-        # cannot create an ICS-level entry, say); otherwise all is undone.
-        written = [e.pk for e in changed] + ([e.pk for e in created] if creates else [])
-        allowed = access.restrict(Entry.objects.filter(pk__in=written), user, access.CHANGE).count()
-        if allowed != len(written):
-            raise FlatImportError(
-                [f"{len(written) - allowed} row(s) would make entries you may not change (check level and places)."]
-            )
-    return result
+    created = (
+        bulk_create_with_history([e for e, _ in creates], Entry, batch_size=1000, default_user=user) if creates else []
+    )
+    link_places(
+        [(entry.pk, place_id) for entry, (_, ids) in zip(created, creates, strict=True) for place_id in ids]
+        + [(entry_id, place_id) for entry_id, ids in changed_places.items() for place_id in ids]
+    )
+    return [e.pk for e in changed] + [e.pk for e in created]
 
 
 _VALUE_FIELDS = (

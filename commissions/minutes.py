@@ -1,0 +1,147 @@
+"""Minutes from text: numbered paragraphs, agenda items and actions, read from what a secretariat pastes.
+
+The text looks like committee minutes everywhere (seed 001):
+
+    Agenda item
+    Role of Hackney Health and Wellbeing Board in Tackling Inequalities
+    Minutes:
+    12.1   The Head of performance and population ... introduced the report.
+    12.2  The full resource pack included:
+    ·  Background on drivers of inequality
+      Action: The Head of Performance and Population
+    12.13  The Principal Public Health Strategist stressed ...
+    Supporting documents:
+
+A line starting "N.M" begins paragraph N.M of agenda item N; the lines after
+it continue that paragraph (minutes copied from Word break lines anywhere);
+a line starting "Action:" is an action arising from the paragraph above,
+owned by what follows the colon. A number used twice is kept twice and
+flagged. Nothing is dropped: lines that fit nowhere are returned as
+``unparsed`` for the secretariat to see.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+PARAGRAPH = re.compile(r"^\s*(\d+)\.(\d+)\s+(\S.*)$")
+ITEM_HEADING = re.compile(r"^\s*(\d+)\.?\s+([A-Z].{2,})$")
+ACTION = re.compile(r"^\s*Actions?\s*:\s*(.*)$", re.IGNORECASE)
+LABELS = re.compile(r"^\s*(agenda item|minutes|supporting documents|attachments?)\s*:?\s*$", re.IGNORECASE)
+
+
+@dataclass
+class ParsedParagraph:
+    number: str
+    text: str
+    duplicate: bool = False
+
+
+@dataclass
+class ParsedAction:
+    owner: str
+    description: str
+    paragraph_number: str
+
+
+@dataclass
+class ParsedItem:
+    number: str
+    title: str
+    paragraphs: list[ParsedParagraph] = field(default_factory=list)
+    actions: list[ParsedAction] = field(default_factory=list)
+
+
+@dataclass
+class ParsedMinutes:
+    items: list[ParsedItem] = field(default_factory=list)
+    unparsed: list[str] = field(default_factory=list)
+
+    @property
+    def paragraphs(self) -> list[ParsedParagraph]:
+        return [p for item in self.items for p in item.paragraphs]
+
+    @property
+    def actions(self) -> list[ParsedAction]:
+        return [a for item in self.items for a in item.actions]
+
+    @property
+    def duplicates(self) -> list[str]:
+        return [p.number for p in self.paragraphs if p.duplicate]
+
+
+def _clean(line: str) -> str:
+    return line.replace("\u00a0", " ").rstrip()
+
+
+def parse_minutes(text: str) -> ParsedMinutes:
+    result = ParsedMinutes()
+    pending_title: list[str] = []
+    current_item: ParsedItem | None = None
+    current: ParsedParagraph | None = None
+    seen: set[str] = set()
+    trailing_label = False
+
+    def item_for(number: str) -> ParsedItem:
+        nonlocal current_item, pending_title
+        if current_item is None or current_item.number != number:
+            title = " ".join(pending_title) or f"Item {number}"
+            current_item = ParsedItem(number=number, title=title)
+            result.items.append(current_item)
+            pending_title = []
+        return current_item
+
+    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = _clean(raw)
+        stripped = line.strip()
+        if not stripped:
+            continue
+        paragraph = PARAGRAPH.match(line)
+        action = ACTION.match(line)
+        if paragraph:
+            trailing_label = False
+            item = item_for(paragraph.group(1))
+            number = f"{paragraph.group(1)}.{paragraph.group(2)}"
+            current = ParsedParagraph(number, paragraph.group(3).strip(), duplicate=number in seen)
+            seen.add(number)
+            item.paragraphs.append(current)
+        elif action and current is not None:
+            owner = action.group(1).strip()
+            if owner:
+                current_item.actions.append(ParsedAction(owner, current.text, current.number))
+            else:
+                result.unparsed.append(stripped)
+        elif LABELS.match(line):
+            # "Supporting documents:" after the minutes ends them; labels before are headings.
+            if current is not None:
+                trailing_label = True
+                result.unparsed.append(stripped)
+        elif trailing_label:
+            result.unparsed.append(stripped)
+        elif current is not None:
+            current.text += "\n" + stripped
+        elif ITEM_HEADING.match(line) and not pending_title:
+            heading = ITEM_HEADING.match(line)
+            pending_title = [heading.group(2).strip()]
+        else:
+            pending_title.append(stripped)
+    if pending_title:
+        result.unparsed.extend(pending_title)
+    for paragraph in result.paragraphs:
+        paragraph.text = _join_wrapped(paragraph.text)
+    return result
+
+
+def _join_wrapped(text: str) -> str:
+    """Lines broken mid-sentence (as pasted from Word) joined again; bullets keep their own lines."""
+    joined: list[str] = []
+    for line in text.split("\n"):
+        if joined and line[:1] not in BULLETS and joined[-1][-1:] not in ".:;!?":
+            joined[-1] += " " + line
+        else:
+            joined.append(line)
+    return "\n".join(joined)
+
+
+BULLETS = "·•-*–"

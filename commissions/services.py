@@ -1,0 +1,133 @@
+"""What a secretariat does to a commission's record, each write checked by the tenant rule."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F, Max, Q
+from django.utils import timezone
+
+from atf import access
+
+from .minutes import ParsedMinutes
+from .models import Action, ActionUpdate, AgendaItem, Meeting, Paragraph
+
+
+def require_change(user, obj) -> None:
+    if not access.can(user, access.CHANGE, obj):
+        raise PermissionDenied("This is not yours to change.")
+
+
+def save_minutes(user, meeting: Meeting, parsed: ParsedMinutes) -> dict[str, int]:
+    """Add parsed minutes to a meeting: its agenda items, numbered paragraphs and the actions arising."""
+    require_change(user, meeting)
+    return save_minutes_unchecked(meeting, parsed)
+
+
+@transaction.atomic
+def save_minutes_unchecked(meeting: Meeting, parsed: ParsedMinutes) -> dict[str, int]:
+    """``save_minutes`` without the user check, for loading data (the demo)."""
+    counts = {"items": 0, "paragraphs": 0, "actions": 0}
+    start = (meeting.items.aggregate(Max("position"))["position__max"] or 0) + 1
+    for offset, parsed_item in enumerate(parsed.items):
+        item = meeting.items.filter(number=parsed_item.number, parent=None).first()
+        if item is None:
+            item = AgendaItem.objects.create(
+                meeting=meeting, number=parsed_item.number, title=parsed_item.title[:500], position=start + offset
+            )
+            counts["items"] += 1
+        first = (item.paragraphs.aggregate(Max("position"))["position__max"] or 0) + 1
+        by_number = {}
+        for position, parsed_paragraph in enumerate(parsed_item.paragraphs, start=first):
+            paragraph = Paragraph.objects.create(
+                item=item,
+                number=parsed_paragraph.number,
+                position=position,
+                text=parsed_paragraph.text,
+                note=f"The number {parsed_paragraph.number} is used twice in the source."
+                if parsed_paragraph.duplicate
+                else "",
+            )
+            by_number[parsed_paragraph.number] = paragraph
+            counts["paragraphs"] += 1
+        for parsed_action in parsed_item.actions:
+            Action.objects.create(
+                commission=meeting.commission,
+                meeting=meeting,
+                paragraph=by_number.get(parsed_action.paragraph_number),
+                reference=parsed_action.paragraph_number,
+                description=parsed_action.description,
+                owner=parsed_action.owner[:300],
+            )
+            counts["actions"] += 1
+    if meeting.status == Meeting.Status.PLANNED:
+        meeting.status = Meeting.Status.DRAFT
+        meeting.save(update_fields=["status"])
+    return counts
+
+
+def renumber(item: AgendaItem) -> None:
+    """Number the item's paragraphs 12.1, 12.2 ... in their order, after any addition, move or removal."""
+    for index, paragraph in enumerate(item.paragraphs.order_by("position", "pk"), start=1):
+        number = f"{item.number}.{index}"
+        if (paragraph.number, paragraph.position, paragraph.note) != (number, index, ""):
+            Paragraph.objects.filter(pk=paragraph.pk).update(number=number, position=index, note="")
+    Action.objects.filter(paragraph__item=item).exclude(paragraph=None).update(reference="")
+    for action in Action.objects.filter(paragraph__item=item).select_related("paragraph"):
+        Action.objects.filter(pk=action.pk).update(reference=action.paragraph.number)
+
+
+@transaction.atomic
+def add_paragraph(user, item: AgendaItem, text: str, *, after: Paragraph | None = None) -> Paragraph:
+    require_change(user, item)
+    position = after.position if after else item.paragraphs.aggregate(Max("position"))["position__max"] or 0
+    item.paragraphs.filter(position__gt=position).update(position=F("position") + 1)
+    paragraph = Paragraph.objects.create(item=item, number="", position=position + 1, text=text.strip())
+    renumber(item)
+    paragraph.refresh_from_db()
+    return paragraph
+
+
+@transaction.atomic
+def move_paragraph(user, paragraph: Paragraph, direction: str) -> None:
+    require_change(user, paragraph)
+    siblings = list(paragraph.item.paragraphs.order_by("position", "pk"))
+    index = next(i for i, p in enumerate(siblings) if p.pk == paragraph.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(siblings):
+        siblings[index], siblings[other] = siblings[other], siblings[index]
+        for position, sibling in enumerate(siblings, start=1):
+            Paragraph.objects.filter(pk=sibling.pk).update(position=position)
+    renumber(paragraph.item)
+
+
+@transaction.atomic
+def delete_paragraph(user, paragraph: Paragraph) -> None:
+    require_change(user, paragraph)
+    item = paragraph.item
+    paragraph.delete()
+    renumber(item)
+
+
+@transaction.atomic
+def add_update(user, action: Action, text: str, status: str | None = None) -> ActionUpdate:
+    require_change(user, action)
+    update = ActionUpdate.objects.create(action=action, date=timezone.localdate(), text=text.strip(), author=user)
+    if status and status != action.status:
+        action.status = status
+        action._history_user = user
+        action.save(update_fields=["status"])
+    return update
+
+
+def matters_arising(meeting: Meeting):
+    """The commission's actions still open from before this meeting: followed up at it."""
+    return (
+        Action.objects.filter(commission=meeting.commission, status__in=Action.OPEN_STATUSES)
+        .filter(Q(meeting__starts_at__lt=meeting.starts_at) | Q(meeting=None, created__lt=meeting.starts_at))
+        .select_related("meeting", "paragraph")
+    )
+
+
+def next_meeting(commission, now=None):
+    return commission.meetings.filter(starts_at__gte=now or timezone.now()).order_by("starts_at").first()
