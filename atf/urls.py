@@ -10,4 +10,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("stocktake/", include("stocktake.urls")),
+    path("commissions/", include("commissions.urls")),
+    path("themes/<int:pk>/", views.theme_detail, name="theme_detail"),
 ]

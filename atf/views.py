@@ -64,3 +64,40 @@ def home(request):
         "is_reviewer": bool(scope.reviewer_systems),
     }
     return render(request, "home.html", context)
+
+
+def theme_detail(request, pk):
+    """A Marmot theme: its recommendations and indicators, the stocktake entries and the commissions' work on it."""
+    from django.shortcuts import get_object_or_404
+
+    from commissions.models import Action, Priority
+
+    from .models import Theme
+
+    theme = get_object_or_404(
+        access.restrict(Theme.objects.select_related("framework"), request.user, access.VIEW), pk=pk
+    )
+    entries = (
+        access.restrict(Entry.objects.filter(theme=theme), request.user, access.VIEW)
+        .select_related("round")
+        .prefetch_related("places")
+        .order_by("-round__period_start", "round__name", "position")[:200]
+    )
+    priorities = access.restrict(
+        Priority.objects.filter(themes=theme).select_related("commission"), request.user, access.VIEW
+    )
+    actions = access.restrict(
+        Action.objects.filter(theme=theme).select_related("commission"), request.user, access.VIEW
+    )
+    return render(
+        request,
+        "theme_detail.html",
+        {
+            "theme": theme,
+            "recommendations": theme.recommendations.all(),
+            "indicators": theme.indicators.all(),
+            "entries": entries,
+            "priorities": priorities,
+            "actions": actions,
+        },
+    )

@@ -1,0 +1,278 @@
+"""Commission pages. Reads go through the tenant rule; writes through ``services`` or a checked form save."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+from django_tables2.export import TableExport
+
+from atf import access
+
+from . import services
+from .filters import ActionFilterSet
+from .minutes import parse_minutes
+from .models import Action, AgendaItem, Commission, Decision, Meeting, Paragraph
+from .tables import ActionTable
+
+
+def _visible(request, model, **lookup):
+    return get_object_or_404(access.restrict(model.objects.all(), request.user, access.VIEW), **lookup)
+
+
+def _changeable(request, model, **lookup):
+    obj = _visible(request, model, **lookup)
+    if not access.can(request.user, access.CHANGE, obj):
+        raise PermissionDenied("You may read this but not change it.")
+    return obj
+
+
+def commission_list(request):
+    commissions = access.restrict(Commission.objects.select_related("place"), request.user, access.VIEW)
+    return render(request, "commissions/commission_list.html", {"commissions": commissions})
+
+
+def commission_detail(request, slug):
+    commission = _visible(request, Commission, slug=slug)
+    meetings = access.restrict(commission.meetings.all(), request.user, access.VIEW)
+    actions = access.restrict(
+        commission.actions.filter(status__in=Action.OPEN_STATUSES).select_related("meeting", "priority"),
+        request.user,
+        access.VIEW,
+    ).order_by("due")
+    decisions = access.restrict(
+        Decision.objects.filter(meeting__commission=commission).select_related("meeting"), request.user, access.VIEW
+    ).order_by("-meeting__starts_at")[:10]
+    today = timezone.localdate()
+    context = {
+        "commission": commission,
+        "may_change": access.can(request.user, access.CHANGE, commission),
+        "members": commission.members.all(),
+        "priorities": commission.priorities.prefetch_related("themes"),
+        "next_meeting": meetings.filter(starts_at__gte=timezone.now()).order_by("starts_at").first(),
+        "meetings": meetings.order_by("-starts_at"),
+        "actions": actions,
+        "overdue": [a for a in actions if a.is_overdue(today)],
+        "decisions": decisions,
+        "today": today,
+    }
+    return render(request, "commissions/commission_detail.html", context)
+
+
+class MeetingForm(forms.ModelForm):
+    starts_at = forms.DateTimeField(
+        label="Date and time",
+        help_text="For example, 20/01/2027 10:00",
+        input_formats=["%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y"],
+        error_messages={
+            "required": "Enter the date and time of the meeting",
+            "invalid": "Enter a date like 20/01/2027 10:00",
+        },
+    )
+
+    class Meta:
+        model = Meeting
+        fields = ["kind", "title", "starts_at", "location", "status"]
+
+
+def meeting_add(request, slug):
+    commission = _changeable(request, Commission, slug=slug)
+    form = MeetingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        meeting = form.save(commit=False)
+        meeting.commission = commission
+        meeting._history_user = request.user
+        meeting.save()
+        messages.success(request, "Meeting added.")
+        return redirect("commissions:meeting_detail", meeting.pk)
+    return render(request, "commissions/meeting_form.html", {"form": form, "commission": commission})
+
+
+def meeting_detail(request, pk):
+    meeting = _visible(request, Meeting, pk=pk)
+    items = meeting.items.prefetch_related(
+        Prefetch("paragraphs", queryset=Paragraph.objects.prefetch_related("actions"))
+    )
+    context = {
+        "meeting": meeting,
+        "commission": meeting.commission,
+        "may_change": access.can(request.user, access.CHANGE, meeting),
+        "items": items,
+        "attendance": meeting.attendance.select_related("member"),
+        "decisions": meeting.decisions.all(),
+        "questions": meeting.questions.all(),
+        "arising": meeting.actions.all(),
+        "matters_arising": access.restrict(services.matters_arising(meeting), request.user, access.VIEW)
+        if meeting.starts_at
+        else [],
+        "today": timezone.localdate(),
+    }
+    return render(request, "commissions/meeting_detail.html", context)
+
+
+def meeting_print(request, pk):
+    meeting = _visible(request, Meeting, pk=pk)
+    items = meeting.items.prefetch_related("paragraphs")
+    return render(request, "commissions/meeting_print.html", {"meeting": meeting, "items": items})
+
+
+class MinutesForm(forms.Form):
+    text = forms.CharField(
+        label="Minutes",
+        help_text="Paste the minutes: paragraphs numbered like 12.1, and “Action: owner” lines under them.",
+        widget=forms.Textarea(attrs={"rows": 16}),
+        required=False,
+    )
+    file = forms.FileField(label="Or upload a text file", required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        uploaded = cleaned.get("file")
+        if uploaded:
+            if uploaded.size > 2 * 1024 * 1024:
+                raise forms.ValidationError("The file is larger than 2 MB; paste the minutes instead.")
+            try:
+                cleaned["text"] = uploaded.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                self.add_error("file", "Upload the minutes as a plain text (.txt) file, or paste them")
+        if not cleaned.get("text", "").strip() and not self.errors:
+            self.add_error("text", "Paste the minutes, or upload them as a text file")
+        return cleaned
+
+
+def meeting_minutes(request, pk):
+    """Paste minutes as numbered paragraphs; see what was read, then save."""
+    meeting = _changeable(request, Meeting, pk=pk)
+    form = MinutesForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        parsed = parse_minutes(form.cleaned_data["text"])
+        if request.POST.get("confirm") == "yes":
+            counts = services.save_minutes(request.user, meeting, parsed)
+            messages.success(
+                request,
+                f"Saved {counts['paragraphs']} paragraphs under {counts['items']} new agenda item(s), "
+                f"and {counts['actions']} action(s).",
+            )
+            return redirect("commissions:meeting_detail", meeting.pk)
+        return render(
+            request,
+            "commissions/minutes_preview.html",
+            {"meeting": meeting, "parsed": parsed, "text": form.cleaned_data["text"]},
+        )
+    return render(request, "commissions/minutes_form.html", {"meeting": meeting, "form": form})
+
+
+@require_POST
+def meeting_publish(request, pk):
+    meeting = _changeable(request, Meeting, pk=pk)
+    meeting.status = Meeting.Status.PUBLISHED
+    meeting._history_user = request.user
+    meeting.save(update_fields=["status"])
+    messages.success(request, "The minutes are published: the other commissions of the ICS can now read them.")
+    return redirect("commissions:meeting_detail", meeting.pk)
+
+
+@require_POST
+def paragraph_add(request, pk):
+    item = _changeable(request, AgendaItem, pk=pk)
+    text = request.POST.get("text", "").strip()
+    if not text:
+        messages.error(request, "Enter the paragraph's text before adding it.")
+    else:
+        paragraph = services.add_paragraph(request.user, item, text)
+        messages.success(request, f"Paragraph {paragraph.number} added.")
+    return redirect("commissions:meeting_detail", item.meeting_id)
+
+
+@require_POST
+def paragraph_move(request, pk):
+    paragraph = _changeable(request, Paragraph, pk=pk)
+    services.move_paragraph(request.user, paragraph, "up" if request.POST.get("direction") == "up" else "down")
+    return redirect("commissions:meeting_detail", paragraph.item.meeting_id)
+
+
+@require_POST
+def paragraph_delete(request, pk):
+    paragraph = _changeable(request, Paragraph, pk=pk)
+    meeting_id = paragraph.item.meeting_id
+    services.delete_paragraph(request.user, paragraph)
+    messages.success(request, "Paragraph removed; the rest are renumbered.")
+    return redirect("commissions:meeting_detail", meeting_id)
+
+
+def action_list(request):
+    actions = access.restrict(
+        Action.objects.select_related("commission", "meeting", "priority", "theme"), request.user, access.VIEW
+    )
+    filterset = ActionFilterSet(request.GET or None, queryset=actions, request=request)
+    table = ActionTable(filterset.qs)
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    export_format = request.GET.get("_export")
+    if export_format in ("xlsx", "csv"):
+        return TableExport(export_format, table).response(f"actions.{export_format}")
+    return render(request, "commissions/action_list.html", {"table": table, "filter": filterset})
+
+
+class UpdateForm(forms.Form):
+    text = forms.CharField(
+        label="Progress update",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter what has happened"},
+    )
+    status = forms.ChoiceField(label="Status", choices=Action.Status.choices)
+
+
+def action_detail(request, pk):
+    action = _visible(request, Action, pk=pk)
+    may_change = access.can(request.user, access.CHANGE, action)
+    form = UpdateForm(request.POST or None, initial={"status": action.status})
+    if request.method == "POST":
+        if not may_change:
+            raise PermissionDenied
+        if form.is_valid():
+            with transaction.atomic():
+                services.add_update(request.user, action, form.cleaned_data["text"], form.cleaned_data["status"])
+            messages.success(request, "Update saved.")
+            return redirect("commissions:action_detail", action.pk)
+    return render(
+        request,
+        "commissions/action_detail.html",
+        {
+            "action": action,
+            "updates": action.updates.all(),
+            "form": form,
+            "may_change": may_change,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def overview(request):
+    """Every visible commission's open and overdue actions and recent decisions, in one view."""
+    commissions = access.restrict(Commission.objects.select_related("place"), request.user, access.VIEW)
+    actions = access.restrict(
+        Action.objects.filter(status__in=Action.OPEN_STATUSES).select_related("commission", "meeting"),
+        request.user,
+        access.VIEW,
+    ).order_by("commission__name", "due")
+    decisions = access.restrict(
+        Decision.objects.select_related("meeting__commission"), request.user, access.VIEW
+    ).order_by("-meeting__starts_at")[:20]
+    today = timezone.localdate()
+    return render(
+        request,
+        "commissions/overview.html",
+        {
+            "commissions": commissions,
+            "actions": actions,
+            "decisions": decisions,
+            "today": today,
+            "overdue": sum(1 for a in actions if a.is_overdue(today)),
+        },
+    )
