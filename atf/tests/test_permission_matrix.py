@@ -267,6 +267,59 @@ MODELS = [
     ),
 ]
 
+
+def minutes_of(world, name):
+    return getattr(world.minutes, name)
+
+
+DRAFT_VIEWERS = frozenset({"superuser", "reviewer", "secretariat"})  # St Helens' draft minutes
+PUBLISHED_VIEWERS = frozenset({"superuser", "reviewer", "secretariat", "other_secretariat", "viewer"})
+COMMISSION_VIEWERS = PUBLISHED_VIEWERS
+SECRETARIATS = frozenset({"superuser", "secretariat", "other_secretariat"})
+
+
+def meeting_case(model, attribute):
+    """A model that lives in a meeting: St Helens' draft one and Cheshire East's published one."""
+    return ModelCase(
+        "commissions",
+        model,
+        lambda w: {
+            "st_helens": getattr(w.minutes.st_helens, attribute),
+            "cheshire_east": getattr(w.minutes.cheshire_east, attribute),
+        },
+        view={"st_helens": DRAFT_VIEWERS, "cheshire_east": PUBLISHED_VIEWERS},
+        change={
+            "st_helens": frozenset({"superuser", "secretariat"}),
+            "cheshire_east": frozenset({"superuser", "other_secretariat"}),
+        },
+        add=SECRETARIATS,
+    )
+
+
+MODELS += [
+    meeting_case(name, attribute)
+    for name, attribute in (
+        ("meeting", "meeting"),
+        ("agendaitem", "item"),
+        ("paragraph", "paragraph"),
+        ("attendance", "attendance"),
+        ("decision", "decision"),
+        ("workshopquestion", "question"),
+        ("action", "action"),
+        ("actionupdate", "update"),
+    )
+] + [
+    ModelCase(
+        "commissions",
+        model,
+        lambda w, attribute=attribute: {"st_helens": getattr(w.minutes.st_helens, attribute)},
+        view={"st_helens": COMMISSION_VIEWERS},
+        change={"st_helens": frozenset({"superuser", "secretariat"})},
+        add=SECRETARIATS,
+    )
+    for model, attribute in (("member", "member"), ("priority", "priority"))
+]
+
 # Models administered by Django's own permission flags: nobody here holds any, so only superusers.
 PERMISSION_FLAG_MODELS = [
     ("auth", "group", lambda w: Group.objects.get_or_create(name="Editors")[0]),
@@ -303,11 +356,44 @@ def matrix_world(world):
         open=WorkbookImport.objects.create(round=world.rounds.open, user=world.users.reviewer, source="a.xlsx"),
         nel=WorkbookImport.objects.create(round=world.rounds.nel, user=world.users.nel_reviewer, source="b.xlsx"),
     )
+    world.minutes = type(world.entries)(
+        st_helens=_minutes(world.commissions.st_helens, "draft"),
+        cheshire_east=_minutes(world.commissions.cheshire_east, "published"),
+    )
     world.rows = type(world.entries)(
         open=Row.objects.create(round=world.rounds.open, theme=world.framework.themes.get(number=1)),
         nel=Row.objects.create(round=world.rounds.nel, theme=world.nel_theme),
     )
     return world
+
+
+def _minutes(commission, status):
+    """A meeting of the commission with one of everything a meeting holds."""
+    from types import SimpleNamespace
+
+    from django.utils import timezone
+
+    from commissions.models import Action, Attendance, Decision, Meeting, Member, Priority, WorkshopQuestion
+
+    meeting = Meeting.objects.create(commission=commission, starts_at=timezone.now(), status=status, title="Meeting")
+    item = meeting.items.create(number="1", title="Item one")
+    paragraph = item.paragraphs.create(number="1.1", text="Paragraph one")
+    member = Member.objects.create(commission=commission, role_title="Director of Public Health")
+    action = Action.objects.create(
+        commission=commission, meeting=meeting, paragraph=paragraph, description="Do it", owner="DPH"
+    )
+    return SimpleNamespace(
+        meeting=meeting,
+        item=item,
+        paragraph=paragraph,
+        attendance=Attendance.objects.create(meeting=meeting, name_or_position="Chair"),
+        decision=Decision.objects.create(meeting=meeting, text="Note the report"),
+        question=WorkshopQuestion.objects.create(meeting=meeting, number=1, question="What works?"),
+        action=action,
+        update=action.updates.create(date=timezone.localdate(), text="Started"),
+        member=member,
+        priority=Priority.objects.create(commission=commission, number=1, title="Best start in life"),
+    )
 
 
 def client_for(world, role) -> Client:
@@ -603,6 +689,13 @@ def covered_url_names() -> set[str]:
         "stocktake:return_review",
         "stocktake:return_upload_confirm",
     }
+    covered |= set(COMMISSION_PAGES) | set(OPEN_COMMISSION_PAGES)
+    covered |= {
+        "commissions:meeting_publish",
+        "commissions:paragraph_add",
+        "commissions:paragraph_move",
+        "commissions:paragraph_delete",
+    }
     return covered
 
 
@@ -724,3 +817,75 @@ def test_confirming_an_upload_that_is_not_theirs(matrix_world, role):
         reverse("stocktake:return_upload_confirm", args=[matrix_world.rounds.open.slug, "knowsley", "no-such-token"])
     )
     assert response.status_code == page_status(role, CM_VIEWERS, KNOWSLEY_EDITORS, ok=302)
+
+
+# The commission pages -----------------------------------------------------------
+
+ST_HELENS_CHANGERS = frozenset({"superuser", "secretariat"})
+COMMISSION_PAGES = {
+    "commissions:commission_detail": (lambda w: [w.commissions.st_helens.slug], COMMISSION_VIEWERS, COMMISSION_VIEWERS),
+    "commissions:meeting_add": (lambda w: [w.commissions.st_helens.slug], COMMISSION_VIEWERS, ST_HELENS_CHANGERS),
+    "commissions:meeting_detail": (lambda w: [w.minutes.st_helens.meeting.pk], DRAFT_VIEWERS, DRAFT_VIEWERS),
+    "commissions:meeting_print": (lambda w: [w.minutes.st_helens.meeting.pk], DRAFT_VIEWERS, DRAFT_VIEWERS),
+    "commissions:meeting_minutes": (lambda w: [w.minutes.st_helens.meeting.pk], DRAFT_VIEWERS, ST_HELENS_CHANGERS),
+    "commissions:action_detail": (lambda w: [w.minutes.st_helens.action.pk], DRAFT_VIEWERS, DRAFT_VIEWERS),
+    "theme_detail": (lambda w: [w.framework.themes.get(number=1).pk], SIGNED_IN, SIGNED_IN),
+}
+OPEN_COMMISSION_PAGES = ["commissions:commission_list", "commissions:overview", "commissions:action_list"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", list(COMMISSION_PAGES))
+def test_commission_pages_answer_each_role(matrix_world, name, role):
+    args, viewers, allowed = COMMISSION_PAGES[name]
+    response = client_for(matrix_world, role).get(reverse(name, args=args(matrix_world)))
+    assert response.status_code == page_status(role, viewers, allowed)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", OPEN_COMMISSION_PAGES)
+def test_commission_pages_open_to_everyone_signed_in(matrix_world, name, role):
+    response = client_for(matrix_world, role).get(reverse(name))
+    assert response.status_code == (302 if role == "anonymous" else 200)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_writing_st_helens_minutes_only_when_allowed(matrix_world, role):
+    from commissions.models import Action, Meeting, Paragraph
+
+    minutes = matrix_world.minutes.st_helens
+    client = client_for(matrix_world, role)
+    allowed = role in ST_HELENS_CHANGERS
+
+    def expect(response):
+        assert response.status_code == page_status(role, DRAFT_VIEWERS, ST_HELENS_CHANGERS, ok=302)
+
+    expect(client.post(reverse("commissions:paragraph_add", args=[minutes.item.pk]), {"text": "A new paragraph"}))
+    assert Paragraph.objects.filter(text="A new paragraph").exists() == allowed
+    expect(client.post(reverse("commissions:paragraph_move", args=[minutes.paragraph.pk]), {"direction": "down"}))
+    expect(
+        client.post(reverse("commissions:action_detail", args=[minutes.action.pk]), {"text": "Done", "status": "done"})
+    )
+    assert (Action.objects.get(pk=minutes.action.pk).status == "done") == allowed
+    expect(client.post(reverse("commissions:meeting_publish", args=[minutes.meeting.pk])))
+    assert (Meeting.objects.get(pk=minutes.meeting.pk).status == "published") == allowed
+    expect(client.post(reverse("commissions:paragraph_delete", args=[minutes.paragraph.pk])))
+    assert Paragraph.objects.filter(pk=minutes.paragraph.pk).exists() != allowed
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_adding_a_meeting_only_when_allowed(matrix_world, role):
+    from commissions.models import Meeting
+
+    response = client_for(matrix_world, role).post(
+        reverse("commissions:meeting_add", args=[matrix_world.commissions.st_helens.slug]),
+        {
+            "kind": "regular",
+            "title": "Added meeting",
+            "starts_at": "20/01/2027 10:00",
+            "location": "",
+            "status": "planned",
+        },
+    )
+    assert Meeting.objects.filter(title="Added meeting").exists() == (role in ST_HELENS_CHANGERS)
+    assert response.status_code == page_status(role, COMMISSION_VIEWERS, ST_HELENS_CHANGERS, ok=302)
