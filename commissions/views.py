@@ -18,7 +18,7 @@ from atf import access
 from . import services
 from .filters import ActionFilterSet
 from .minutes import parse_minutes
-from .models import Action, AgendaItem, Commission, Decision, Meeting, Paragraph
+from .models import Action, AgendaItem, Attendance, Commission, Decision, Meeting, Paragraph
 from .tables import ActionTable
 
 
@@ -112,6 +112,8 @@ def meeting_detail(request, pk):
         if meeting.starts_at
         else [],
         "today": timezone.localdate(),
+        "attendance_form": AttendanceForm(),
+        "action_form": ActionForm(meeting=meeting),
     }
     return render(request, "commissions/meeting_detail.html", context)
 
@@ -166,6 +168,70 @@ def meeting_minutes(request, pk):
             {"meeting": meeting, "parsed": parsed, "text": form.cleaned_data["text"]},
         )
     return render(request, "commissions/minutes_form.html", {"meeting": meeting, "form": form})
+
+
+class AttendanceForm(forms.ModelForm):
+    class Meta:
+        model = Attendance
+        fields = ["name_or_position", "status"]
+        labels = {"name_or_position": "Who (a position or a name)"}
+
+    def clean_name_or_position(self):
+        value = self.cleaned_data["name_or_position"].strip()
+        if not value:
+            raise forms.ValidationError("Enter a position or a name")
+        return value
+
+
+class ActionForm(forms.ModelForm):
+    due = forms.DateField(
+        label="Due date",
+        required=False,
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        help_text="For example, 31/01/2027",
+        error_messages={"invalid": "Enter a date like 31/01/2027"},
+    )
+
+    class Meta:
+        model = Action
+        fields = ["description", "owner", "due", "paragraph"]
+        labels = {"owner": "Owner (a role, a member or an organisation)", "paragraph": "Arising from minute"}
+
+    def __init__(self, *args, meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["paragraph"].queryset = Paragraph.objects.filter(item__meeting=meeting)
+        self.fields["paragraph"].required = False
+
+
+@require_POST
+def attendance_add(request, pk):
+    meeting = _changeable(request, Meeting, pk=pk)
+    form = AttendanceForm(request.POST)
+    if form.is_valid():
+        attendance = form.save(commit=False)
+        attendance.meeting = meeting
+        attendance.save()
+        messages.success(request, "Attendance recorded.")
+    else:
+        messages.error(request, "Attendance not recorded: enter a position or a name.")
+    return redirect("commissions:meeting_detail", meeting.pk)
+
+
+@require_POST
+def action_add(request, pk):
+    meeting = _changeable(request, Meeting, pk=pk)
+    form = ActionForm(request.POST, meeting=meeting)
+    if form.is_valid():
+        action = form.save(commit=False)
+        action.commission, action.meeting = meeting.commission, meeting
+        action.reference = action.paragraph.number if action.paragraph else ""
+        action._history_user = request.user
+        action.save()
+        messages.success(request, "Action added to the log.")
+    else:
+        problems = "; ".join(e for errors in form.errors.values() for e in errors)
+        messages.error(request, f"Action not added: {problems}")
+    return redirect("commissions:meeting_detail", meeting.pk)
 
 
 @require_POST

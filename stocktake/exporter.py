@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections import defaultdict
+from copy import copy
 from pathlib import Path
 from typing import BinaryIO
 
@@ -102,23 +103,36 @@ class _Sheet:
         for index, width in enumerate(self.widths, start=layout.FIRST_COLUMN):
             sheet.column_dimensions[layout.column_letter(index)].width = width
         sheet.freeze_panes = self.freeze
+        styles = _Styles(sheet)
         padding = [None] * (layout.FIRST_COLUMN - 1)
         for values, bold in self.rows:
-            sheet.append(padding + [_text_cell(sheet, v, bold) for v in values] if values else [])
+            sheet.append(padding + [styles.cell(v, bold) for v in values] if values else [])
 
 
-def _text_cell(sheet, value, bold: bool) -> WriteOnlyCell | None:
-    if value is None or value == "":
-        return None
-    text = str(value)
-    cell = WriteOnlyCell(sheet, value=text)
-    cell.data_type = "s"  # text, never a formula
-    if text.startswith(layout.FORMULA_TRIGGERS):
-        cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
-    cell.alignment = WRAP
-    if bold:
-        cell.font = BOLD
-    return cell
+class _Styles:
+    """Text cells with their style set once per sheet and copied, not looked up again for every cell."""
+
+    def __init__(self, sheet):
+        self.sheet = sheet
+        self.templates = {}
+        for bold in (False, True):
+            for quoted in (False, True):
+                template = WriteOnlyCell(sheet)
+                template.alignment = WRAP
+                if bold:
+                    template.font = BOLD
+                if quoted:
+                    template.quotePrefix = True  # and Excel keeps it text when the cell is edited
+                self.templates[(bold, quoted)] = template._style
+
+    def cell(self, value, bold: bool) -> WriteOnlyCell | None:
+        if value is None or value == "":
+            return None
+        text = str(value)
+        cell = WriteOnlyCell(self.sheet, value=text)
+        cell.data_type = "s"  # text, never a formula
+        cell._style = copy(self.templates[(bold, text.startswith(layout.FORMULA_TRIGGERS))])
+        return cell
 
 
 def write_workbook(round_: Round, output: BinaryIO, user=None) -> None:

@@ -584,7 +584,19 @@ def test_editing_a_commission_only_when_allowed(matrix_world, role):
             "remit": "Rewritten remit",
             "established_by": "",
             "reports_to": "",
+            "meeting_pattern": "",
             "_save": "Save",
+            # The members and priorities inlines, unchanged.
+            **{
+                f"{prefix}-{key}": value
+                for prefix in ("members", "priorities")
+                for key, value in (
+                    ("TOTAL_FORMS", 0),
+                    ("INITIAL_FORMS", 0),
+                    ("MIN_NUM_FORMS", 0),
+                    ("MAX_NUM_FORMS", 1000),
+                )
+            },
         },
     )
     commission.refresh_from_db()
@@ -695,6 +707,8 @@ def covered_url_names() -> set[str]:
         "commissions:paragraph_add",
         "commissions:paragraph_move",
         "commissions:paragraph_delete",
+        "commissions:attendance_add",
+        "commissions:action_add",
     }
     return covered
 
@@ -867,6 +881,23 @@ def test_writing_st_helens_minutes_only_when_allowed(matrix_world, role):
         client.post(reverse("commissions:action_detail", args=[minutes.action.pk]), {"text": "Done", "status": "done"})
     )
     assert (Action.objects.get(pk=minutes.action.pk).status == "done") == allowed
+    expect(
+        client.post(
+            reverse("commissions:attendance_add", args=[minutes.meeting.pk]),
+            {"name_or_position": "DPH", "status": "present"},
+        )
+    )
+    assert minutes.meeting.attendance.filter(name_or_position="DPH").exists() == allowed
+    expect(
+        client.post(
+            reverse("commissions:action_add", args=[minutes.meeting.pk]),
+            {"description": "Report back", "owner": "Chair", "due": "31/01/2027", "paragraph": minutes.paragraph.pk},
+        )
+    )
+    added = Action.objects.filter(description="Report back").first()
+    assert (added is not None) == allowed
+    if added:
+        assert added.reference == Paragraph.objects.get(pk=minutes.paragraph.pk).number
     expect(client.post(reverse("commissions:meeting_publish", args=[minutes.meeting.pk])))
     assert (Meeting.objects.get(pk=minutes.meeting.pk).status == "published") == allowed
     expect(client.post(reverse("commissions:paragraph_delete", args=[minutes.paragraph.pk])))

@@ -9,7 +9,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_django(*args, **env):
-    project_variables = {"SECRET_KEY", "DEBUG", "DATABASE_URL", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT"}
+    project_variables = {
+        "SECRET_KEY",
+        "DEBUG",
+        "DATABASE_URL",
+        "ALLOWED_HOSTS",
+        "SECURE_SSL_REDIRECT",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    }
     clean = {k: v for k, v in os.environ.items() if k not in project_variables}
     clean.update(env)
     return subprocess.run(
