@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 
 from atf import access
-from atf.models import BeaconIndicator, Recommendation, Theme
+from atf.models import BeaconIndicator, Recommendation, SystemRecommendation, Theme
 from boroughs.models import Place
 
 from .models import Entry, Level, Return, Round
@@ -21,6 +21,9 @@ class EntryFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Text contains", method="filter_text")
     round = django_filters.ModelChoiceFilter(queryset=_scoped(Round))
     theme = django_filters.ModelChoiceFilter(queryset=_scoped(Theme))
+    system_recommendation = django_filters.ModelChoiceFilter(
+        queryset=_scoped(SystemRecommendation), label="System recommendation"
+    )
     recommendation = django_filters.ModelChoiceFilter(
         field_name="recommendations", queryset=_scoped(Recommendation), label="Recommendation"
     )
@@ -41,7 +44,17 @@ class EntryFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Entry
-        fields = ["q", "round", "theme", "recommendation", "indicator", "level", "place", "status"]
+        fields = [
+            "q",
+            "round",
+            "theme",
+            "system_recommendation",
+            "recommendation",
+            "indicator",
+            "level",
+            "place",
+            "status",
+        ]
 
     def filter_text(self, queryset, name, value):
         for word in value.split():

@@ -167,6 +167,43 @@ def review(user, round_: Round, place: Place, *, decision: str, comment: str) ->
 
 
 @dataclass
+class EntryCard:
+    """What a page shows of an entry, read with plain queries: a return can hold thousands."""
+
+    pk: int
+    text: str
+    theme_id: int | None
+    system_recommendation_id: int | None
+    place_labels: list[str] = field(default_factory=list)
+    recommendation_positions: list[int] = field(default_factory=list)
+    indicator_numbers: list[int] = field(default_factory=list)
+
+
+def entry_cards(queryset) -> list[EntryCard]:
+    """Cards for the entries of ``queryset``, in its order, in four queries whatever their number."""
+    from boroughs.models import Place as PlaceModel
+
+    cards = [
+        EntryCard(pk, text, theme_id, system_id)
+        for pk, text, theme_id, system_id in queryset.values_list("pk", "text", "theme_id", "system_recommendation_id")
+    ]
+    by_pk = {card.pk: card for card in cards}
+    ids = queryset.values("pk")
+    labels = {pk: short or name for pk, short, name in PlaceModel.objects.values_list("pk", "short_name", "name")}
+    for entry_id, place_id in Entry.places.through.objects.filter(entry__in=ids).values_list("entry_id", "place_id"):
+        by_pk[entry_id].place_labels.append(labels[place_id])
+    for entry_id, position in Entry.recommendations.through.objects.filter(entry__in=ids).values_list(
+        "entry_id", "recommendation__position"
+    ):
+        by_pk[entry_id].recommendation_positions.append(position)
+    for entry_id, number in Entry.indicators.through.objects.filter(entry__in=ids).values_list(
+        "entry_id", "beaconindicator__number"
+    ):
+        by_pk[entry_id].indicator_numbers.append(number)
+    return cards
+
+
+@dataclass
 class SectionView:
     """One theme or system recommendation on a return page."""
 
@@ -174,6 +211,7 @@ class SectionView:
     kind: str  # "theme" or "system"
     own: list = field(default_factory=list)
     others: list = field(default_factory=list)
+    others_count: int = 0
 
     @property
     def anchor(self) -> str:

@@ -8,7 +8,7 @@ from collections import defaultdict
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -60,6 +60,9 @@ def round_list(request):
     return render(request, "stocktake/round_list.html", {"rounds": rounds})
 
 
+OTHERS_SHOWN = 5
+
+
 def return_detail(request, round_slug, place_slug):
     """A borough's return: every theme and system recommendation, its entries, and others' for learning."""
     round_ = _round(request, round_slug)
@@ -69,12 +72,30 @@ def return_detail(request, round_slug, place_slug):
         returns.SectionView(t, "theme") for t in framework.themes.prefetch_related("recommendations", "indicators")
     ] + [returns.SectionView(s, "system") for s in framework.system_recommendations.all()]
     by_key = {(v.kind, v.section.pk): v for v in sections}
-    place_ids = set(Place.objects.within(place).values_list("pk", flat=True))
-    for entry in _visible_entries(request, round_).filter(level=Level.BOROUGH):
-        view = by_key.get(("theme", entry.theme_id) if entry.theme_id else ("system", entry.system_recommendation_id))
-        if view is None:
-            continue
-        (view.own if {p.pk for p in entry.places.all()} & place_ids else view.others).append(entry)
+
+    def section_of(theme_id, system_id):
+        return by_key.get(("theme", theme_id) if theme_id else ("system", system_id))
+
+    in_place = Exists(Entry.places.through.objects.filter(entry=OuterRef("pk"), place__path__startswith=place.path))
+    borough_entries = (
+        access.restrict(Entry.objects.filter(round=round_), request.user, access.VIEW)
+        .filter(level=Level.BOROUGH)
+        .order_by("position", "pk")
+    )
+    for card in returns.entry_cards(borough_entries.filter(in_place)):
+        if view := section_of(card.theme_id, card.system_recommendation_id):
+            view.own.append(card)
+    # Other places' entries, for learning: the first few under each section, and how many there are.
+    others = borough_entries.exclude(in_place)
+    shown: list[int] = []
+    for pk, theme_id, system_id in others.values_list("pk", "theme_id", "system_recommendation_id"):
+        if view := section_of(theme_id, system_id):
+            view.others_count += 1
+            if view.others_count <= OTHERS_SHOWN:
+                shown.append(pk)
+    for card in returns.entry_cards(borough_entries.filter(pk__in=shown)):
+        if view := section_of(card.theme_id, card.system_recommendation_id):
+            view.others.append(card)
     return_ = returns.return_for(round_, place)
     context = {
         "round": round_,
@@ -123,7 +144,11 @@ def entry_detail(request, pk):
     return render(
         request,
         "stocktake/entry_detail.html",
-        {"entry": entry, "may_change": access.can(request.user, access.CHANGE, entry)},
+        {
+            "entry": entry,
+            "card": returns.entry_cards(Entry.objects.filter(pk=entry.pk))[0],
+            "may_change": access.can(request.user, access.CHANGE, entry),
+        },
     )
 
 
