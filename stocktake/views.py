@@ -25,7 +25,7 @@ from .exporter import ExportError, workbook_response
 from .filters import EntryFilterSet
 from .forms import EntryForm, ReviewForm, WorkbookForm
 from .importer import describe_changes
-from .models import Entry, Level, Return, Round
+from .models import Entry, Level, Round
 from .tables import EntryTable
 from .xlsx import WorkbookError
 
@@ -38,15 +38,6 @@ def _round(request, slug) -> Round:
 def _borough(round_: Round, slug: str) -> Place:
     return get_object_or_404(
         Place.objects.filter(system=round_.framework.system_id, kind=Place.Kind.BOROUGH), slug=slug
-    )
-
-
-def _visible_entries(request, round_: Round):
-    return (
-        access.restrict(Entry.objects.filter(round=round_), request.user, access.VIEW)
-        .select_related("theme", "system_recommendation")
-        .prefetch_related("places", "recommendations", "indicators")
-        .order_by("position", "pk")
     )
 
 
@@ -457,10 +448,3 @@ def search(request):
                 entries = entries.filter(Q(text__icontains=word) | Q(lead_in__icontains=word))
             results = entries.order_by("-round__period_start", "pk")[:100]
     return render(request, "stocktake/search.html", {"query": query, "results": results})
-
-
-def returned_comments(user):
-    """Returns sent back to the user's places with a comment, for the home page."""
-    scope = access.scope_for(user)
-    place_ids = [p.pk for p in scope.lead_places]
-    return Return.objects.filter(place__in=place_ids, status=Return.Status.RETURNED).select_related("round", "place")
