@@ -32,9 +32,12 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", default=False)
-
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+# With no SECRET_KEY and no DEBUG given, this is a developer's machine (plain
+# `manage.py check` works on a fresh clone); a deployment sets SECRET_KEY and so
+# runs with DEBUG off unless it says otherwise. DEBUG off without a key is refused.
+DEBUG = env_bool("DEBUG", default=not SECRET_KEY)
+
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(

@@ -25,9 +25,16 @@ def run_django(*args, **env):
 
 
 def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off():
-    result = run_django("check")
+    result = run_django("check", DEBUG="false")
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_with_neither_set_it_runs_as_a_developer_s_machine():
+    result = run_django("check")
+    assert result.returncode == 0, result.stderr
+    production_like = run_django("diffsettings", "--all", SECRET_KEY="x" * 60, ALLOWED_HOSTS="atf.example.org")
+    assert "DEBUG = False" in production_like.stdout
 
 
 def test_it_starts_without_a_secret_key_in_debug():
