@@ -72,9 +72,10 @@ def renumber(item: AgendaItem) -> None:
         number = f"{item.number}.{index}"
         if (paragraph.number, paragraph.position, paragraph.note) != (number, index, ""):
             Paragraph.objects.filter(pk=paragraph.pk).update(number=number, position=index, note="")
-    Action.objects.filter(paragraph__item=item).exclude(paragraph=None).update(reference="")
+    # Actions keep pointing at their paragraph; their reference follows its new number.
     for action in Action.objects.filter(paragraph__item=item).select_related("paragraph"):
-        Action.objects.filter(pk=action.pk).update(reference=action.paragraph.number)
+        if action.reference != action.paragraph.number:
+            Action.objects.filter(pk=action.pk).update(reference=action.paragraph.number)
 
 
 @transaction.atomic

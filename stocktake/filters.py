@@ -17,6 +17,14 @@ def _scoped(model, action=access.VIEW):
     return queryset
 
 
+def _places_with_visible_entries(request):
+    """Boroughs named by entries the user may view: the tenant rule decides, through the entries."""
+    if request is None:
+        return Place.objects.none()
+    entries = access.restrict(Entry.objects.all(), request.user, access.VIEW)
+    return Place.objects.filter(kind=Place.Kind.BOROUGH, entries__in=entries).distinct().order_by("name")
+
+
 class EntryFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Text contains", method="filter_text")
     round = django_filters.ModelChoiceFilter(queryset=_scoped(Round))
@@ -31,15 +39,7 @@ class EntryFilterSet(django_filters.FilterSet):
         field_name="indicators", queryset=_scoped(BeaconIndicator), label="Beacon indicator"
     )
     level = django_filters.ChoiceFilter(choices=Level.choices)
-    place = django_filters.ModelChoiceFilter(
-        field_name="places",
-        queryset=lambda request: (
-            Place.objects.filter(kind=Place.Kind.BOROUGH).filter(system_id__in=access.scope_for(request.user).systems)
-            if request and not request.user.is_superuser
-            else Place.objects.filter(kind=Place.Kind.BOROUGH)
-        ),
-        label="Place",
-    )
+    place = django_filters.ModelChoiceFilter(field_name="places", queryset=_places_with_visible_entries, label="Place")
     status = django_filters.ChoiceFilter(choices=Return.Status.choices, label="Return status", method="filter_status")
 
     class Meta:
