@@ -93,7 +93,7 @@ def _blocks(sheet: Sheet) -> dict[str, list[dict[int, str]]]:
     heading_column = None
     for row_number in sheet.rows():
         row = sheet.row(row_number)
-        header = next((c for c, v in row.items() if layout.normalise(v) in headers), None)
+        header = next((c for c, v in row.items() if layout.header_key(v) in headers), None)
         if header is not None:
             current = blocks.setdefault(layout.normalise(row[header]), [])
             heading_column = header
@@ -111,7 +111,7 @@ def _indicator_rows(sheet: Sheet) -> list[IndicatorRow]:
     for row_number in sheet.rows():
         row = sheet.row(row_number)
         if not columns:
-            found = {wanted[layout.normalise(v)]: c for c, v in row.items() if layout.normalise(v) in wanted}
+            found = {wanted[layout.header_key(v)]: c for c, v in row.items() if layout.header_key(v) in wanted}
             if len(found) == len(wanted):
                 columns = found
                 first = min(row)

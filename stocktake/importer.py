@@ -22,8 +22,9 @@ from typing import BinaryIO
 
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
+from atf.bulk import collection_paused, fetch_rows, insert_rows
 from atf.models import Framework, SystemRecommendation, Theme
 from boroughs.models import Place
 from boroughs.names import PlaceNames
@@ -195,6 +196,7 @@ def _section(heading: str, block: str, framework: Framework, themes, system_reco
     return None
 
 
+@collection_paused()
 def read_stocktake(source: str | Path | BinaryIO, framework: Framework) -> ParsedStocktake:
     """Read a stocktake workbook. Raises WorkbookError with the sheet and cell of any problem."""
     sheets = read_workbook(source)
@@ -220,7 +222,7 @@ def read_stocktake(source: str | Path | BinaryIO, framework: Framework) -> Parse
     seen_sections: dict[tuple[str, int], str] = {}
     for row_number in sheet.rows():
         row = sheet.row(row_number)
-        header_column = next((c for c, v in sorted(row.items()) if layout.normalise(v) in first_headers), None)
+        header_column = next((c for c, v in sorted(row.items()) if layout.header_key(v) in first_headers), None)
         if header_column is not None:
             block = first_headers[layout.normalise(row[header_column])]
             if block in seen_blocks:
@@ -320,7 +322,7 @@ def _recommendations_title(sheet: Sheet) -> str:
     title = ""
     for row_number in sheet.rows():
         row = sheet.row(row_number)
-        if any(layout.normalise(v) == header for v in row.values()):
+        if any(layout.header_key(v) == header for v in row.values()):
             return title
         title = title or " ".join(row[min(row)].split())
     return title
@@ -329,6 +331,7 @@ def _recommendations_title(sheet: Sheet) -> str:
 # Planning -------------------------------------------------------------------
 
 
+@collection_paused()
 def plan_import(parsed: ParsedStocktake, framework: Framework, round_name: str | None = None) -> ImportPlan:
     """Compare a parsed workbook with the round it goes into. Writes nothing."""
     name = (round_name or parsed.title or "").strip()
@@ -406,6 +409,7 @@ def _level(key: CellKey, places: dict[int, Place]) -> str:
     return places[column_place].kind if column_place else Level.BOROUGH
 
 
+@collection_paused()
 @transaction.atomic
 def apply_plan(
     plan: ImportPlan,
@@ -445,31 +449,16 @@ def apply_plan(
         )
         Entry.places.through.objects.filter(entry_id__in=[e.pk for e, _, _ in plan._updates]).delete()
 
-    new_entries = [
-        Entry(
-            round=round_,
-            theme_id=key[0],
-            system_recommendation_id=key[1],
-            column_place_id=key[2],
-            level=_level(key, column_places),
-            lead_in=cell_entry.lead_in,
-            text=cell_entry.text,
-            position=position,
-        )
-        for key, position, cell_entry in plan._creates
-    ]
-    if new_entries and started:
+    new_ids = _insert_created(plan, round_, column_places, now)
+    if not started:
         # A round's first import is recorded once, as a WorkbookImport, rather
-        # than with a history row per entry; later edits each keep their history.
-        new_entries = Entry.objects.bulk_create(new_entries, batch_size=1000)
-        _fill_missing_pks(round_, new_entries)
-    elif new_entries:
-        new_entries = bulk_create_with_history(new_entries, Entry, batch_size=500, default_user=user)
-        _fill_missing_pks(round_, new_entries)
+        # than with a history row per entry; later imports and edits keep each
+        # entry's history.
+        _record_creations(plan, round_, new_ids, column_places, user, now)
     link_places(
         [
-            (entry.pk, place_id)
-            for entry, (_, _, cell_entry) in zip(new_entries, plan._creates, strict=True)
+            (entry_id, place_id)
+            for entry_id, (_, _, cell_entry) in zip(new_ids, plan._creates, strict=True)
             for place_id in cell_entry.place_ids
         ]
         + [(entry.pk, place_id) for entry, _, cell_entry in plan._updates for place_id in cell_entry.place_ids]
@@ -486,18 +475,65 @@ def apply_plan(
     return round_
 
 
-def _fill_missing_pks(round_: Round, entries: list[Entry]) -> None:
-    """Backends that do not return ids from a bulk insert: look them up in one query."""
-    if all(e.pk for e in entries):
-        return
-    ids = {
-        (e["theme_id"], e["system_recommendation_id"], e["column_place_id"], e["position"]): e["pk"]
-        for e in Entry.objects.filter(round=round_).values(
-            "pk", "theme_id", "system_recommendation_id", "column_place_id", "position"
-        )
-    }
-    for e in entries:
-        e.pk = ids[(e.theme_id, e.system_recommendation_id, e.column_place_id, e.position)]
+# The columns of a new entry, in the order _entry_values gives them.
+ENTRY_FIELDS = (
+    "round",
+    "theme",
+    "system_recommendation",
+    "column_place",
+    "level",
+    "lead_in",
+    "text",
+    "position",
+    "created",
+    "updated",
+)
+
+
+def _entry_values(plan: ImportPlan, round_: Round, column_places: dict[int, Place], now):
+    for key, position, cell_entry in plan._creates:
+        level = _level(key, column_places)
+        yield (round_.pk, *key, level, cell_entry.lead_in, cell_entry.text, position, now, now)
+
+
+def _insert_created(plan: ImportPlan, round_: Round, column_places: dict[int, Place], now) -> list[int]:
+    """Insert the plan's new entries in bulk; their ids, in the plan's order.
+
+    Ids are read back by cell and position, which the plan leaves unique
+    within every cell it touches (positions run 0, 1, 2, ... in workbook
+    order). If another change to the round has broken that in the meantime,
+    the import stops and rolls back rather than link the wrong entries.
+    """
+    if not plan._creates:
+        return []
+    insert_rows(Entry, ENTRY_FIELDS, _entry_values(plan, round_, column_places, now))
+    wanted = {(key, position) for key, position, _ in plan._creates}
+    ids: dict[tuple, int] = {}
+    query = Entry.objects.filter(round=round_).values_list(
+        "theme_id", "system_recommendation_id", "column_place_id", "position", "pk"
+    )
+    for theme_id, system_id, column_id, position, pk in fetch_rows(query.order_by()):
+        found = ((theme_id, system_id, column_id), position)
+        if found in wanted:
+            if found in ids:
+                raise WorkbookError(
+                    f"The round “{round_}” was changed by someone else during the import. Nothing was "
+                    "imported; import the workbook again."
+                )
+            ids[found] = pk
+    return [ids[(key, position)] for key, position, _ in plan._creates]
+
+
+def _record_creations(plan: ImportPlan, round_: Round, ids: list[int], column_places, user, when) -> None:
+    """History rows for entries created by a later import, as simple-history's bulk create writes them."""
+    insert_rows(
+        Entry.history.model,
+        ("id", *ENTRY_FIELDS, "history_date", "history_type", "history_user"),
+        (
+            (entry_id, *values, when, "+", user.pk if user else None)
+            for entry_id, values in zip(ids, _entry_values(plan, round_, column_places, when), strict=True)
+        ),
+    )
 
 
 def _record_deletions(entries: list[Entry], user, when) -> None:
@@ -609,6 +645,7 @@ def default_framework() -> Framework:
     return frameworks[0]
 
 
+@collection_paused()
 def import_stocktake(
     source: str | Path | BinaryIO,
     *,
@@ -625,7 +662,8 @@ def import_stocktake(
     if user is not None:
         authorise_plan(plan, framework, user)
     if not dry_run:
-        round_ = apply_plan(plan, framework, user=user, source=getattr(source, "name", str(source)).split("/")[-1])
+        source_name = getattr(source, "name", str(source)).split("/")[-1]
+        round_ = apply_plan(plan, framework, user=user, source=source_name)
         if status and round_.status != status:
             round_.status = status
             round_.save(update_fields=["status"])

@@ -64,11 +64,24 @@ MAX_TOTAL_BYTES = 400 * 1024 * 1024
 MAX_MEMBERS = 2_000
 # Text that a spreadsheet would take for a formula if it were not marked as text.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# No header (or sheet title) is longer than this.
+MAX_HEADER_CHARS = 300
 
 
 def normalise(text: object) -> str:
     """Header text for comparison: case folded, white space collapsed."""
     return " ".join(str(text or "").split()).casefold()
+
+
+def header_key(text: object) -> str:
+    """``normalise(text)`` for a cell short enough to be a header, else "".
+
+    Headers are a few words; activity cells run to thousands of characters,
+    and folding each one only to find it is not a header would cost more
+    than reading it.
+    """
+    text = str(text or "")
+    return normalise(text) if len(text) <= MAX_HEADER_CHARS else ""
 
 
 def collapse_whitespace(text: object) -> str:

@@ -1,11 +1,12 @@
 """Stocktake rounds and the activity that places report in them."""
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import models
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from atf.access import ScopedQuerySet
+from atf.bulk import insert_rows
 from boroughs.models import Place
 
 
@@ -59,18 +60,8 @@ class Level(models.TextChoices):
 
 
 def link_places(pairs) -> None:
-    """Insert (entry id, place id) pairs into the entries' places table in one statement per batch.
-
-    Plain ``executemany``: the ORM's per-value preparation costs more than the
-    database's insert for the tens of thousands of links a large import makes.
-    """
-    through = Entry.places.through
-    table = connection.ops.quote_name(through._meta.db_table)
-    sql = f"INSERT INTO {table} (entry_id, place_id) VALUES (%s, %s)"  # noqa: S608 - table name from the model
-    pairs = list(pairs)
-    with connection.cursor() as cursor:
-        for start in range(0, len(pairs), 5000):
-            cursor.executemany(sql, pairs[start : start + 5000])
+    """Insert (entry id, place id) pairs into the entries' places table, in bulk."""
+    insert_rows(Entry.places.through, ("entry", "place"), pairs)
 
 
 class Row(models.Model):

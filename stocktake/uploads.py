@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from atf.bulk import collection_paused
 from atf.models import Framework
 
 from .importer import ImportPlan, apply_plan, authorise_plan, plan_import, read_stocktake
@@ -73,6 +74,7 @@ def forget(request, token: str) -> None:
     request.session[SESSION_KEY] = uploads
 
 
+@collection_paused()
 def plan_upload(upload: Upload, user) -> tuple[ImportPlan, Framework]:
     framework = Framework.objects.get(pk=upload.framework_id)
     parsed = read_stocktake(upload.path, framework)
@@ -81,6 +83,7 @@ def plan_upload(upload: Upload, user) -> tuple[ImportPlan, Framework]:
     return plan, framework
 
 
+@collection_paused()
 def confirm_upload(upload: Upload, user):
     plan, framework = plan_upload(upload, user)
     round_ = apply_plan(plan, framework, user=user, source=upload.name)

@@ -2,10 +2,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from stocktake.importer import import_stocktake
+from stocktake.importer import apply_plan, import_stocktake, plan_import, read_stocktake
 from stocktake.models import Entry, Round, Row
+from stocktake.xlsx import WorkbookError
 
-from .workbooks import copy_of_real, edit, rearranged
+from .workbooks import cell, copy_of_real, edit, rearranged
 
 ROUND = "ATF Stocktake Oct-Dec 2023"
 
@@ -130,6 +131,49 @@ def test_an_edited_workbook_applies_exactly_its_changes(framework, tmp_path, pla
     # The re-import is now a no-op again.
     again = import_stocktake(path, framework=framework)
     assert not again.has_changes
+
+
+def test_entries_a_later_import_creates_have_history_naming_the_importer(framework, tmp_path, django_user_model):
+    path = copy_of_real(tmp_path)
+    import_stocktake(path, framework=framework)
+    edit(path, {("Themes", "G5"): cell(path, "Themes", "G5") + "\n\nHalton - a new parenting programme."})
+    importer = django_user_model.objects.create_superuser("importer", password="a long enough password")
+
+    import_stocktake(path, framework=framework, user=importer)
+
+    new = Entry.objects.get(text="a new parenting programme.")
+    record = new.history.get()
+    assert (record.history_type, record.history_user, record.lead_in, record.text) == (
+        "+",
+        importer,
+        "Halton - ",
+        "a new parenting programme.",
+    )
+    assert (record.round_id, record.theme_id, record.position, record.created) == (
+        new.round_id,
+        new.theme_id,
+        new.position,
+        new.created,
+    )
+
+
+def test_a_round_changed_between_plan_and_apply_is_refused_whole(framework, tmp_path):
+    path = copy_of_real(tmp_path)
+    import_stocktake(path, framework=framework)
+    edit(path, {("Themes", "G5"): cell(path, "Themes", "G5") + "\n\nHalton - a new parenting programme."})
+    parsed = read_stocktake(path, framework)
+    plan = plan_import(parsed, framework)
+    ((key, position, _),) = plan._creates
+    # Someone else adds an entry to the same cell, at the same position, before the plan is applied.
+    Entry.objects.create(
+        round=Round.objects.get(), theme_id=key[0], level="borough", text="added meanwhile", position=position
+    )
+    before = snapshot()
+
+    with pytest.raises(WorkbookError, match="changed by someone else during the import"):
+        apply_plan(plan, framework)
+
+    assert snapshot() == before
 
 
 def test_a_later_round_leaves_earlier_rounds_untouched(framework, tmp_path):
