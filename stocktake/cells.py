@@ -89,5 +89,6 @@ def join_borough_cell(entries: list[CellEntry]) -> str:
     return "".join(parts)
 
 
-def join_level_cell(entries: list[CellEntry]) -> str:
-    return "\n\n".join(e.full_text for e in entries)
+def join_level_texts(texts: list[str]) -> str:
+    """A level column's cell: its entries' full texts, a blank line apart."""
+    return "\n\n".join(texts)

@@ -22,12 +22,13 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 
 from atf import access
+from atf.bulk import fetch_rows
 from atf.loader import heading_text
 from atf.models import SystemRecommendation, Theme
 from boroughs.models import Place
 
 from . import layout
-from .cells import CellEntry, join_borough_cell, join_level_cell
+from .cells import CellEntry, join_borough_cell, join_level_texts
 from .importer import LEVEL_KINDS
 from .models import Entry, Round, Row
 
@@ -50,25 +51,31 @@ def level_columns(round_: Round, kinds=LEVEL_KINDS) -> list[Place]:
 def cell_texts(round_: Round, user=None) -> dict[tuple, str]:
     """Every activity cell's text, keyed by (theme id, system recommendation id, column place id).
 
-    With a ``user``, only the entries that user may view.
+    With a ``user``, only the entries that user may view. Rows are read as
+    plain tuples, not model instances: a large round has tens of thousands
+    of entries. Only the borough column needs each entry's places (to know
+    which entries run on from the one before).
     """
-    grouped: dict[tuple, list[CellEntry]] = defaultdict(list)
     entries = Entry.objects.filter(round=round_)
     if user is not None:
         entries = access.restrict(entries, user, access.VIEW)
-    # Plain tuples, not model instances: a large round has tens of thousands of entries.
     places: dict[int, list[int]] = defaultdict(list)
-    links = Entry.places.through.objects.filter(entry__round=round_).values_list("entry_id", "place_id")
-    for entry_id, place_id in links.iterator(chunk_size=10000):
+    links = Entry.places.through.objects.filter(entry__round=round_, entry__column_place=None)
+    for entry_id, place_id in fetch_rows(links.values_list("entry_id", "place_id").order_by()):
         places[entry_id].append(place_id)
     rows = entries.order_by("position", "pk").values_list(
         "pk", "theme_id", "system_recommendation_id", "column_place_id", "lead_in", "text"
     )
-    for pk, theme_id, system_id, column_id, lead_in, text in rows.iterator(chunk_size=5000):
-        grouped[(theme_id, system_id, column_id)].append(CellEntry(lead_in, text, tuple(places.get(pk, ()))))
-    return {
-        key: join_borough_cell(items) if key[2] is None else join_level_cell(items) for key, items in grouped.items()
-    }
+    borough_cells: dict[tuple, list[CellEntry]] = defaultdict(list)
+    level_cells: dict[tuple, list[str]] = defaultdict(list)
+    for pk, theme_id, system_id, column_id, lead_in, text in fetch_rows(rows):
+        if column_id is None:
+            borough_cells[(theme_id, system_id, None)].append(CellEntry(lead_in, text, tuple(places.get(pk, ()))))
+        else:
+            level_cells[(theme_id, system_id, column_id)].append(lead_in + text)
+    texts = {key: join_level_texts(items) for key, items in level_cells.items()}
+    texts.update((key, join_borough_cell(items)) for key, items in borough_cells.items())
+    return texts
 
 
 class _Sheet:
