@@ -307,6 +307,7 @@ def rule_for(model: type[models.Model], user) -> Callable[[Scope, str], Q]:
         "auth.User": user_rule,
         "stocktake.Round": round_rule,
         "stocktake.Row": row_rule,
+        "stocktake.RecommendationCell": row_rule,
         "stocktake.Entry": entry_rule,
         "stocktake.Return": return_rule,
         "stocktake.WorkbookImport": import_record_rule_for(user),

@@ -223,7 +223,7 @@ def insert_floor(round_) -> float:
         cursor.execute(entries, [round_.pk])
         originals = cursor.fetchall()
         cursor.execute(
-            "SELECT entry_id, place_id FROM stocktake_entry_places JOIN stocktake_entry ON entry_id = id "
+            "SELECT entry_id, place_id FROM stocktake_entry_places JOIN stocktake_entry e ON entry_id = e.id "
             "WHERE round_id = %s",
             [round_.pk],
         )

@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.text import Truncator
 from import_export.admin import ImportExportMixin
 
 from atf import access
@@ -14,7 +15,7 @@ from atf.models import Framework
 from . import uploads
 from .exporter import ExportError, workbook_response
 from .importer import describe_changes
-from .models import Entry, Return, Round, Row, WorkbookImport
+from .models import Entry, RecommendationCell, Return, Round, Row, WorkbookImport
 from .resources import EntryResource
 from .xlsx import WorkbookError
 
@@ -125,6 +126,18 @@ class RowAdmin(ScopedAdmin):
     list_filter = ["round"]
     list_select_related = ["round", "theme", "system_recommendation"]
     filter_horizontal = ["indicators"]
+
+
+@admin.register(RecommendationCell)
+class RecommendationCellAdmin(ScopedAdmin):
+    list_display = ["__str__", "round", "short_text"]
+    list_filter = ["round", "column"]
+    list_select_related = ["round", "system_recommendation", "column_place"]
+    search_fields = ["text"]
+
+    @admin.display(description="Text")
+    def short_text(self, cell):
+        return Truncator(cell.text).chars(80)
 
 
 @admin.register(Entry)

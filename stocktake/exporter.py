@@ -30,7 +30,7 @@ from boroughs.models import Place
 from . import layout
 from .cells import CellEntry, join_borough_cell, join_level_texts
 from .importer import LEVEL_KINDS
-from .models import Entry, Round, Row
+from .models import Entry, RecommendationCell, Round, Row
 
 WRAP = Alignment(wrap_text=True, vertical="top")
 BOLD = Font(bold=True)
@@ -184,28 +184,7 @@ def write_workbook(round_: Round, output: BinaryIO, user=None) -> None:
                 + [texts.get((theme_id, system_id, None), "")]
             )
 
-    recommendation_columns = level_columns(round_, layout.RECOMMENDATIONS_LEVEL_KINDS)
-    widths = layout.RECOMMENDATIONS_COLUMN_WIDTHS
-    sheet = recommendations_sheet = _Sheet(
-        layout.RECOMMENDATIONS_SHEET,
-        [widths["heading"]]
-        + [widths["level"]] * len(recommendation_columns)
-        + [widths["borough"]]
-        + [widths["extra"]] * len(layout.RECOMMENDATIONS_EXTRA_HEADERS),
-        below_headers,
-    )
-    sheet.blank(layout.TITLE_ROW - 1)
-    sheet.row([round_.recommendations_title or round_.title or round_.name], bold=True)
-    sheet.blank(layout.FIRST_HEADER_ROW - layout.TITLE_ROW - 1)
-    sheet.row(
-        [layout.SYSTEM_HEADER]
-        + [p.stocktake_heading for p in recommendation_columns]
-        + [layout.BOROUGH_HEADER_FOR_BLOCK[layout.SYSTEM_HEADER]]
-        + list(layout.RECOMMENDATIONS_EXTRA_HEADERS),
-        bold=True,
-    )
-    for section in system_recommendations:
-        sheet.row([_default_heading(section)])
+    recommendations_sheet = _recommendations_sheet(round_, system_recommendations, below_headers, user)
 
     widths = layout.INDICATORS_COLUMN_WIDTHS
     sheet = indicators_sheet = _Sheet(
@@ -225,6 +204,46 @@ def write_workbook(round_: Round, output: BinaryIO, user=None) -> None:
     for planned in (themes_sheet, recommendations_sheet, indicators_sheet):
         planned.write(book)
     book.save(output)
+
+
+def _recommendations_sheet(round_: Round, system_recommendations, freeze: str, user=None) -> _Sheet:
+    """The Recommendations template, with whatever cells of it the round holds."""
+    stored = RecommendationCell.objects.filter(round=round_)
+    if user is not None:
+        stored = access.restrict(stored, user, access.VIEW)
+    cells = {cell.key: cell.text for cell in stored}
+    # The ICS's template has the ICS's and the combined authority's columns; a
+    # workbook that came back with another level's column keeps it.
+    used = {place_id for _, _, place_id in cells if place_id}
+    columns = [
+        p for p in level_columns(round_, LEVEL_KINDS) if p.kind in layout.RECOMMENDATIONS_LEVEL_KINDS or p.pk in used
+    ]
+    extras = list(layout.RECOMMENDATIONS_EXTRA_COLUMNS)
+    widths = layout.RECOMMENDATIONS_COLUMN_WIDTHS
+    sheet = _Sheet(
+        layout.RECOMMENDATIONS_SHEET,
+        [widths["heading"]] + [widths["level"]] * len(columns) + [widths["borough"]] + [widths["extra"]] * len(extras),
+        freeze,
+    )
+    sheet.blank(layout.TITLE_ROW - 1)
+    sheet.row([round_.recommendations_title or round_.title or round_.name], bold=True)
+    sheet.blank(layout.FIRST_HEADER_ROW - layout.TITLE_ROW - 1)
+    sheet.row(
+        [layout.SYSTEM_HEADER]
+        + [p.stocktake_heading for p in columns]
+        + [layout.BOROUGH_HEADER_FOR_BLOCK[layout.SYSTEM_HEADER]]
+        + [layout.RECOMMENDATIONS_EXTRA_COLUMNS[key] for key in extras],
+        bold=True,
+    )
+    activity = RecommendationCell.Column.ACTIVITY
+    for section in system_recommendations:
+        sheet.row(
+            [cells.get((section.pk, RecommendationCell.Column.HEADING, None)) or _default_heading(section)]
+            + [cells.get((section.pk, activity, p.pk), "") for p in columns]
+            + [cells.get((section.pk, activity, None), "")]
+            + [cells.get((section.pk, key, None), "") for key in extras]
+        )
+    return sheet
 
 
 def _default_heading(section: Theme | SystemRecommendation) -> str:

@@ -25,13 +25,14 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from atf.bulk import collection_paused, fetch_rows, insert_rows
+from atf.loader import heading_text
 from atf.models import Framework, SystemRecommendation, Theme
 from boroughs.models import Place
 from boroughs.names import PlaceNames
 
 from . import layout
 from .cells import CellEntry, UnknownPlace, split_borough_cell, split_level_cell
-from .models import Entry, Level, Round, Row, WorkbookImport, link_places
+from .models import Entry, Level, RecommendationCell, Round, Row, WorkbookImport, link_places
 from .xlsx import Sheet, WorkbookError, find_sheet, read_workbook
 
 NUMBERED = re.compile(r"\s*(\d+)\s*[.)]")
@@ -40,6 +41,8 @@ LEVEL_KINDS = {Place.Kind.ICS, Place.Kind.SUB_REGION, Place.Kind.COMBINED_AUTHOR
 # A cell is (theme id, system recommendation id, column place id); one of the
 # first two is None, and the column place is None for the borough column.
 CellKey = tuple[int | None, int | None, int | None]
+# A Recommendations sheet cell is (system recommendation id, column, column place id).
+RecommendationKey = tuple[int, str, int | None]
 
 
 @dataclass
@@ -58,6 +61,10 @@ class ParsedStocktake:
     cells: dict[CellKey, list[CellEntry]] = field(default_factory=dict)
     coordinates: dict[CellKey, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # The Recommendations sheet's cells, or None when the workbook has no such sheet to read.
+    recommendation_cells: dict[RecommendationKey, str] | None = None
+    # The system recommendations whose rows the Recommendations sheet holds.
+    recommendation_rows: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -76,11 +83,14 @@ class ImportPlan:
     parsed: ParsedStocktake
     changes: list[Change] = field(default_factory=list)
     row_updates: int = 0
+    recommendation_updates: int = 0
     # Internal: what apply_plan writes.
     _creates: list[tuple[CellKey, int, CellEntry]] = field(default_factory=list, repr=False)
     _updates: list[tuple[Entry, int, CellEntry]] = field(default_factory=list, repr=False)
     _deletes: list[Entry] = field(default_factory=list, repr=False)
     _moves: list[tuple[Entry, int]] = field(default_factory=list, repr=False)
+    _recommendation_writes: dict[RecommendationKey, str] = field(default_factory=dict, repr=False)
+    _recommendation_deletes: list[RecommendationCell] = field(default_factory=list, repr=False)
 
     def count(self, kind: str) -> int:
         return sum(1 for c in self.changes if c.kind == kind)
@@ -99,7 +109,9 @@ class ImportPlan:
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.changes or self.row_updates or self._moves or not self.round_exists)
+        return bool(
+            self.changes or self.row_updates or self.recommendation_updates or self._moves or not self.round_exists
+        )
 
     def summary(self) -> str:
         return f"{self.created} created, {self.updated} updated, {self.deleted} deleted"
@@ -131,11 +143,25 @@ def describe_changes(plan: ImportPlan) -> list[dict]:
 class _Columns:
     """What each column of one header row holds."""
 
-    def __init__(self, sheet: Sheet, row_number: int, header: dict[int, str], framework: Framework, names: PlaceNames):
+    def __init__(
+        self,
+        sheet: Sheet,
+        row_number: int,
+        header: dict[int, str],
+        framework: Framework,
+        names: PlaceNames,
+        *,
+        extras: dict[str, str] | None = None,
+        indicators: bool = True,
+        borough_required: bool = True,
+    ):
+        """``extras`` maps other headers the sheet may have to what their columns hold."""
         self.heading: int | None = None
         self.indicators: int | None = None
         self.borough: int | None = None
         self.places: dict[int, Place] = {}
+        self.extras: dict[int, str] = {}
+        extras = {layout.normalise(text): slot for text, slot in (extras or {}).items()}
         level_places = {p.pk: p for p in Place.objects.filter(system=framework.system, kind__in=LEVEL_KINDS)}
         by_heading = {layout.normalise(p.stocktake_heading): p for p in level_places.values() if p.stocktake_heading}
         first_headers = {layout.normalise(layout.THEMES_HEADER), layout.normalise(layout.SYSTEM_HEADER)}
@@ -144,8 +170,13 @@ class _Columns:
             where = sheet.coordinate(row_number, column)
             if key in first_headers:
                 slot = "heading"
-            elif key == layout.normalise(layout.INDICATORS_HEADER):
+            elif indicators and key == layout.normalise(layout.INDICATORS_HEADER):
                 slot = "indicators"
+            elif key in extras:
+                if extras[key] in self.extras.values():
+                    raise WorkbookError(f"A second “{text}” column. Remove one of them.", sheet=sheet.title, cell=where)
+                self.extras[column] = extras[key]
+                continue
             elif layout.is_borough_header(text):
                 slot = "borough"
             else:
@@ -172,7 +203,7 @@ class _Columns:
             if getattr(self, slot) is not None:
                 raise WorkbookError(f"A second “{text}” column. Remove one of them.", sheet=sheet.title, cell=where)
             setattr(self, slot, column)
-        if self.borough is None:
+        if self.borough is None and borough_required:
             raise WorkbookError(
                 f"The header row (row {row_number}) has no “{layout.BOROUGH_HEADERS[0]}” column. "
                 "Put the header back above the borough activity.",
@@ -180,7 +211,7 @@ class _Columns:
             )
 
     def known(self) -> set[int]:
-        return {c for c in (self.heading, self.indicators, self.borough) if c} | set(self.places)
+        return {c for c in (self.heading, self.indicators, self.borough) if c} | set(self.places) | set(self.extras)
 
 
 def _section(heading: str, block: str, framework: Framework, themes, system_recommendations):
@@ -313,19 +344,89 @@ def read_stocktake(source: str | Path | BinaryIO, framework: Framework) -> Parse
 
     recommendations = find_sheet(sheets, layout.RECOMMENDATIONS_SHEET)
     if recommendations is not None:
-        parsed.recommendations_title = _recommendations_title(recommendations)
+        _read_recommendations(recommendations, parsed, framework, names, system_recommendations)
     return parsed
 
 
-def _recommendations_title(sheet: Sheet) -> str:
+def _read_recommendations(sheet: Sheet, parsed: ParsedStocktake, framework: Framework, names, system_recommendations):
+    """The Recommendations sheet: its title, and every cell of its rows, kept as written."""
     header = layout.normalise(layout.SYSTEM_HEADER)
-    title = ""
+    columns: _Columns | None = None
+    seen: dict[int, str] = {}
+    cells: dict[RecommendationKey, str] = {}
     for row_number in sheet.rows():
         row = sheet.row(row_number)
-        if any(layout.header_key(v) == header for v in row.values()):
-            return title
-        title = title or " ".join(row[min(row)].split())
-    return title
+        header_column = next((c for c, v in sorted(row.items()) if layout.header_key(v) == header), None)
+        if header_column is not None:
+            if columns is not None:
+                raise WorkbookError(
+                    f"A second “{layout.SYSTEM_HEADER}” header row. Remove one.",
+                    sheet=sheet.title,
+                    cell=sheet.coordinate(row_number, header_column),
+                )
+            columns = _Columns(
+                sheet,
+                row_number,
+                row,
+                framework,
+                names,
+                extras={text: slot for slot, text in layout.RECOMMENDATIONS_EXTRA_COLUMNS.items()},
+                indicators=False,
+                borough_required=False,
+            )
+            continue
+        if columns is None:
+            parsed.recommendations_title = parsed.recommendations_title or " ".join(row[min(row)].split())
+            continue
+        outside = set(row) - columns.known()
+        if outside:
+            raise WorkbookError(
+                "There is text in a column with no header. Give the column a header, or move the text "
+                "into a column that has one.",
+                sheet=sheet.title,
+                cell=sheet.coordinate(row_number, min(outside)),
+            )
+        heading = row.get(columns.heading, "")
+        where = sheet.coordinate(row_number, columns.heading or min(row))
+        section = _section(heading, layout.SYSTEM_HEADER, framework, {}, system_recommendations) if heading else None
+        if section is None:
+            raise WorkbookError(
+                f"“{heading.split(chr(10), 1)[0][:80]}” is not a system recommendation of {framework}. Start "
+                "the row's first cell with the recommendation's number, e.g. “2. Strengthen partnership for "
+                "health equity”."
+                if heading.strip()
+                else "This row has text but no system recommendation in its first column. Put the row's "
+                "title back, or move its text into the right row.",
+                sheet=sheet.title,
+                cell=where,
+            )
+        if section.pk in seen:
+            raise WorkbookError(
+                f"{section} appears twice (also at {seen[section.pk]}). Merge the rows.", sheet=sheet.title, cell=where
+            )
+        seen[section.pk] = where
+        if layout.collapse_whitespace(heading) != layout.collapse_whitespace(
+            heading_text(section.number, section.title, [])
+        ):
+            # Kept only where it differs from the framework's own title, which the export writes otherwise.
+            cells[(section.pk, RecommendationCell.Column.HEADING, None)] = heading
+        for column, place in columns.places.items():
+            if column in row:
+                cells[(section.pk, RecommendationCell.Column.ACTIVITY, place.pk)] = row[column]
+        if columns.borough in row:
+            cells[(section.pk, RecommendationCell.Column.ACTIVITY, None)] = row[columns.borough]
+        for column, slot in columns.extras.items():
+            if column in row:
+                cells[(section.pk, slot, None)] = row[column]
+    if columns is None:
+        if len(sheet.cells) > 1:  # more than its title
+            parsed.warnings.append(
+                f"The “{sheet.title}” sheet has no “{layout.SYSTEM_HEADER}” header row, so it was not read; "
+                "what the round holds for it is left as it is."
+            )
+        return
+    parsed.recommendation_cells = cells
+    parsed.recommendation_rows = set(seen)
 
 
 # Planning -------------------------------------------------------------------
@@ -367,7 +468,25 @@ def plan_import(parsed: ParsedStocktake, framework: Framework, round_name: str |
     for key, new_entries in parsed.cells.items():
         old_entries = existing.get(key, [])
         _plan_cell(plan, key, old_entries, new_entries)
+    _plan_recommendations(plan, round_)
     return plan
+
+
+def _plan_recommendations(plan: ImportPlan, round_: Round | None) -> None:
+    """The Recommendations sheet's cells to write or remove; rows the sheet lacks are left as they are."""
+    parsed = plan.parsed.recommendation_cells
+    if parsed is None:
+        return
+    existing = {cell.key: cell for cell in RecommendationCell.objects.filter(round=round_)} if round_ else {}
+    plan._recommendation_writes = {
+        key: text for key, text in parsed.items() if key not in existing or existing[key].text != text
+    }
+    plan._recommendation_deletes = [
+        cell
+        for key, cell in existing.items()
+        if key not in parsed and cell.system_recommendation_id in plan.parsed.recommendation_rows
+    ]
+    plan.recommendation_updates = len(plan._recommendation_writes) + len(plan._recommendation_deletes)
 
 
 def _signature(entry: Entry | CellEntry) -> tuple:
@@ -463,6 +582,7 @@ def apply_plan(
         ]
         + [(entry.pk, place_id) for entry, _, cell_entry in plan._updates for place_id in cell_entry.place_ids]
     )
+    _write_recommendation_cells(plan, round_)
     WorkbookImport.objects.create(
         round=round_,
         user=user,
@@ -553,6 +673,20 @@ def _record_deletions(entries: list[Entry], user, when) -> None:
     )
 
 
+def _write_recommendation_cells(plan: ImportPlan, round_: Round) -> None:
+    """A handful of cells at most: saved one by one, so each keeps its history."""
+    for cell in plan._recommendation_deletes:
+        cell.delete()
+    for (system_id, column, place_id), text in plan._recommendation_writes.items():
+        RecommendationCell.objects.update_or_create(
+            round=round_,
+            system_recommendation_id=system_id,
+            column=column,
+            column_place_id=place_id,
+            defaults={"text": text},
+        )
+
+
 def _write_rows(round_: Round, parsed: ParsedStocktake, framework: Framework) -> None:
     existing = {(r.theme_id, r.system_recommendation_id): r for r in Row.objects.filter(round=round_)}
     indicators_by_theme: dict[int, list[int]] = defaultdict(list)
@@ -606,6 +740,8 @@ def authorise_plan(plan: ImportPlan, framework: Framework, user) -> None:
         raise WorkbookError(f"The round “{round_}” is closed or not yours to add to. Nothing was imported.")
     if plan.row_updates:
         problems.append("the theme titles or the Beacon Indicators cells")
+    if plan.recommendation_updates:
+        problems.append(f"the “{layout.RECOMMENDATIONS_SHEET}” sheet")
     yours = set(access.restrict(Place.objects.all(), user, access.ATTACH).values_list("pk", flat=True))
     changeable = set(
         access.restrict(Entry.objects.filter(round=round_), user, access.CHANGE).values_list("pk", flat=True)

@@ -160,6 +160,63 @@ class Entry(models.Model):
         return self.theme or self.system_recommendation
 
 
+class RecommendationCell(models.Model):
+    """A filled-in cell of a round's Recommendations sheet, kept word for word.
+
+    The sheet is a template the ICS sends out beside the Themes sheet: a row
+    per system recommendation, with columns for the ICS's and the combined
+    authority's activity, the places' activity, best practice elsewhere and
+    comments. People may fill it in; its cells are kept as they were written
+    (not split into entries) so that the workbook is written back without
+    losing a word.
+    """
+
+    class Column(models.TextChoices):
+        HEADING = "heading", "Marmot System Recommendations"
+        ACTIVITY = "activity", "Activity"
+        BEST_PRACTICE = "best_practice", "Best Practice Elsewhere"
+        COMMENTS = "comments", "Comments"
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="recommendation_cells")
+    system_recommendation = models.ForeignKey("atf.SystemRecommendation", on_delete=models.PROTECT, related_name="+")
+    column = models.CharField(max_length=20, choices=Column.choices)
+    column_place = models.ForeignKey(
+        Place,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="For an activity column, the place it is headed with; blank for the Place Level Activity column.",
+    )
+    text = models.TextField()
+
+    objects = ScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["round", "system_recommendation__number", "column", "column_place__path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "system_recommendation", "column", "column_place"],
+                condition=models.Q(column_place__isnull=False),
+                name="recommendation_cell_unique_with_place",
+            ),
+            models.UniqueConstraint(
+                fields=["round", "system_recommendation", "column"],
+                condition=models.Q(column_place__isnull=True),
+                name="recommendation_cell_unique_without_place",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        column = self.column_place.stocktake_heading if self.column_place else self.get_column_display()
+        return f"{self.round}: {self.system_recommendation.number}, {column}"
+
+    @property
+    def key(self) -> tuple[int, str, int | None]:
+        return (self.system_recommendation_id, self.column, self.column_place_id)
+
+
 class Return(models.Model):
     """A place's return for a round: draft, then submitted, then returned to the place or accepted."""
 

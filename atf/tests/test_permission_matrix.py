@@ -149,6 +149,14 @@ MODELS = [
     ),
     ModelCase(
         "stocktake",
+        "recommendationcell",
+        lambda w: {"open": w.recommendation_cells.open, "nel": w.recommendation_cells.nel},
+        view={"open": frozenset({"superuser"}) | CM_ROLES, "nel": frozenset({"superuser", "nel_reviewer"})},
+        change={"open": frozenset({"superuser", "reviewer"}), "nel": frozenset({"superuser", "nel_reviewer"})},
+        add=frozenset({"superuser", "reviewer", "nel_reviewer"}),
+    ),
+    ModelCase(
+        "stocktake",
         "workbookimport",
         lambda w: vars(w.imports),
         view={
@@ -346,7 +354,8 @@ def _axes(model_name):
 
 @pytest.fixture
 def matrix_world(world):
-    from stocktake.models import Row
+    from atf.models import SystemRecommendation
+    from stocktake.models import RecommendationCell, Row
 
     world.nel_framework = world.rounds.nel.framework
     world.nel_theme = world.nel_framework.themes.get()
@@ -359,6 +368,23 @@ def matrix_world(world):
     world.minutes = type(world.entries)(
         st_helens=_minutes(world.commissions.st_helens, "draft"),
         cheshire_east=_minutes(world.commissions.cheshire_east, "published"),
+    )
+    nel_system_recommendation = SystemRecommendation.objects.create(
+        framework=world.nel_framework, number=1, title="Increase and make equitable funding"
+    )
+    world.recommendation_cells = type(world.entries)(
+        open=RecommendationCell.objects.create(
+            round=world.rounds.open,
+            system_recommendation=world.framework.system_recommendations.get(number=1),
+            column=RecommendationCell.Column.COMMENTS,
+            text="Ask the ICB",
+        ),
+        nel=RecommendationCell.objects.create(
+            round=world.rounds.nel,
+            system_recommendation=nel_system_recommendation,
+            column=RecommendationCell.Column.COMMENTS,
+            text="Ask the NEL ICB",
+        ),
     )
     world.rows = type(world.entries)(
         open=Row.objects.create(round=world.rounds.open, theme=world.framework.themes.get(number=1)),

@@ -3,7 +3,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from stocktake.importer import apply_plan, import_stocktake, plan_import, read_stocktake
-from stocktake.models import Entry, Round, Row
+from stocktake.models import Entry, RecommendationCell, Round, Row
 from stocktake.xlsx import WorkbookError
 
 from .workbooks import cell, copy_of_real, edit, rearranged
@@ -32,7 +32,13 @@ def snapshot():
         for r in Row.objects.select_related("round")
     )
     rounds = sorted(Round.objects.values_list("name", "status"))
-    return rounds, rows, entries
+    recommendation_cells = sorted(
+        RecommendationCell.objects.values_list(
+            "round__name", "system_recommendation_id", "column", "column_place_id", "text"
+        ),
+        key=str,
+    )
+    return rounds, rows, entries, recommendation_cells
 
 
 def test_it_creates_the_round_from_the_title_cell(framework, workbook_path):
