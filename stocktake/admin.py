@@ -106,7 +106,7 @@ class RoundAdmin(ScopedAdmin):
             messages.error(request, f"Nothing was imported. {exc}")
             return redirect("admin:stocktake_round_upload")
         uploads.forget(request, token)
-        messages.success(request, f"Imported “{round_.name}”: {plan.summary()}.")
+        messages.success(request, f"Imported “{round_.name}”: {plan.full_summary()}.")
         return redirect(reverse("admin:stocktake_round_change", args=[round_.pk]))
 
     def download_view(self, request, pk):

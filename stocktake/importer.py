@@ -114,7 +114,18 @@ class ImportPlan:
         )
 
     def summary(self) -> str:
+        """What happens to entries."""
         return f"{self.created} created, {self.updated} updated, {self.deleted} deleted"
+
+    def full_summary(self) -> str:
+        """What happens to entries, theme rows and the Recommendations sheet."""
+        text = self.summary()
+        if self.row_updates:
+            text += f"; {self.row_updates} theme row{'s' if self.row_updates != 1 else ''} changed"
+        if self.recommendation_updates:
+            count = self.recommendation_updates
+            text += f"; {count} cell{'s' if count != 1 else ''} of the {layout.RECOMMENDATIONS_SHEET} sheet changed"
+        return text
 
 
 def describe_changes(plan: ImportPlan) -> list[dict]:

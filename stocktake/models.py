@@ -9,6 +9,8 @@ from atf.access import ScopedQuerySet
 from atf.bulk import insert_rows
 from boroughs.models import Place
 
+from . import layout
+
 
 class Round(models.Model):
     """One stocktake exercise, e.g. “ATF Stocktake Oct-Dec 2023”."""
@@ -209,7 +211,12 @@ class RecommendationCell(models.Model):
         ]
 
     def __str__(self) -> str:
-        column = self.column_place.stocktake_heading if self.column_place else self.get_column_display()
+        if self.column_place:
+            column = self.column_place.stocktake_heading
+        elif self.column == self.Column.ACTIVITY:
+            column = layout.BOROUGH_HEADER_FOR_BLOCK[layout.SYSTEM_HEADER]
+        else:
+            column = self.get_column_display()
         return f"{self.round}: {self.system_recommendation.number}, {column}"
 
     @property

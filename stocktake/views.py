@@ -285,7 +285,7 @@ def return_upload_confirm(request, round_slug, place_slug, token):
         messages.error(request, f"Nothing was imported. {exc}")
         return redirect("stocktake:return_upload", round_.slug, place.slug)
     uploads.forget(request, token)
-    messages.success(request, f"Workbook imported: {plan.summary()}.")
+    messages.success(request, f"Workbook imported: {plan.full_summary()}.")
     return redirect("stocktake:return_detail", round_.slug, place.slug)
 
 

@@ -127,3 +127,14 @@ def test_a_sheet_without_its_header_row_is_left_alone_with_a_warning(framework, 
     plan = import_stocktake(filled, framework=framework)
     assert any("has no “Marmot System Recommendations” header row" in w for w in plan.parsed.warnings)
     assert snapshot() == before
+
+
+def test_the_command_reports_the_sheet_s_changes(framework, filled, capsys):
+    from django.core.management import call_command
+
+    call_command("import_stocktake", str(filled))
+    out = capsys.readouterr().out
+    assert (
+        "222 created, 0 updated, 0 deleted; 15 theme rows changed; 6 cells of the Recommendations sheet changed." in out
+    )
+    assert str(RecommendationCell.objects.get(column="activity", column_place=None)).endswith("3, Place Level Activity")

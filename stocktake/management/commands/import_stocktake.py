@@ -44,9 +44,7 @@ class Command(BaseCommand):
             self.stderr.write(self.style.WARNING(warning))
         verb = "Would import" if dry_run else "Imported"
         new = " (a new round)" if not plan.round_exists else ""
-        self.stdout.write(f"{verb} “{plan.round_name}”{new}: {plan.summary()}.")
-        if plan.recommendation_updates:
-            self.stdout.write(f"  and {plan.recommendation_updates} cell(s) of the Recommendations sheet.")
+        self.stdout.write(f"{verb} “{plan.round_name}”{new}: {plan.full_summary()}.")
         if dry_run:
             for change in plan.changes:
                 text = change.after or change.before
