@@ -356,7 +356,36 @@ def read_stocktake(source: str | Path | BinaryIO, framework: Framework) -> Parse
     recommendations = find_sheet(sheets, layout.RECOMMENDATIONS_SHEET)
     if recommendations is not None:
         _read_recommendations(recommendations, parsed, framework, names, system_recommendations)
+    indicators = find_sheet(sheets, layout.INDICATORS_SHEET)
+    if indicators is not None:
+        _check_indicators(indicators, parsed, framework)
     return parsed
+
+
+def _check_indicators(sheet: Sheet, parsed: ParsedStocktake, framework: Framework) -> None:
+    """Warn about text on the Beacon Indicators sheet that the framework does not hold.
+
+    The sheet shows the framework's indicators, which the ICS maintains in the
+    admin; it is not imported, so an edit made there would otherwise be lost
+    without a word on the next export.
+    """
+    texts = set(layout.INDICATOR_FIELD_HEADERS.values())
+    for indicator in framework.indicators.all():
+        texts |= {indicator.group, str(indicator.number), indicator.name}
+        texts |= {getattr(indicator, key) for key in layout.INDICATOR_FIELD_HEADERS}
+    known = {layout.collapse_whitespace(text) for text in texts}
+    unknown = [
+        sheet.coordinate(row_number, column)
+        for row_number in sheet.rows()
+        for column, text in sorted(sheet.row(row_number).items())
+        if layout.collapse_whitespace(text) not in known
+    ]
+    if unknown:
+        listed = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        parsed.warnings.append(
+            f"The “{sheet.title}” sheet has text that is not in {framework}'s indicators ({listed}). That sheet "
+            "is not imported: ask the ICS to change the indicators in the admin if they need changing."
+        )
 
 
 def _read_recommendations(sheet: Sheet, parsed: ParsedStocktake, framework: Framework, names, system_recommendations):

@@ -138,3 +138,13 @@ def test_the_command_reports_the_sheet_s_changes(framework, filled, capsys):
         "222 created, 0 updated, 0 deleted; 15 theme rows changed; 6 cells of the Recommendations sheet changed." in out
     )
     assert str(RecommendationCell.objects.get(column="activity", column_place=None)).endswith("3, Place Level Activity")
+
+
+def test_the_real_beacon_indicators_sheet_raises_no_warning(framework, workbook_path):
+    assert not import_stocktake(workbook_path, framework=framework).parsed.warnings
+
+
+def test_an_edit_to_the_beacon_indicators_sheet_is_named_in_a_warning(framework, tmp_path):
+    path = edit(copy_of_real(tmp_path), {("Beacon Indicators", "C4"): "Our own indicator"})
+    plan = import_stocktake(path, framework=framework)
+    assert any("“Beacon Indicators” sheet has text that is not in" in w and "(C4)" in w for w in plan.parsed.warnings)
