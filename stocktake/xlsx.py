@@ -20,6 +20,7 @@ from typing import BinaryIO
 
 import openpyxl
 import openpyxl.xml
+from defusedxml import DefusedXmlException
 
 from . import layout
 
@@ -148,7 +149,7 @@ def read_workbook(source: str | Path | BinaryIO) -> list[Sheet]:
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
     except Exception as exc:  # openpyxl raises many kinds for a malformed file
-        raise WorkbookError(f"The workbook could not be read ({type(exc).__name__}). {NOT_A_WORKBOOK}") from exc
+        raise _unreadable(exc) from exc
     try:
         sheets = []
         for worksheet in book.worksheets:
@@ -159,9 +160,24 @@ def read_workbook(source: str | Path | BinaryIO) -> list[Sheet]:
     except WorkbookError:
         raise
     except Exception as exc:
-        raise WorkbookError(f"The workbook could not be read ({type(exc).__name__}). {NOT_A_WORKBOOK}") from exc
+        raise _unreadable(exc) from exc
     finally:
         book.close()
+
+
+def _unreadable(exc: Exception) -> WorkbookError:
+    # openpyxl wraps what went wrong in a ValueError of its own.
+    causes = []
+    cause: BaseException | None = exc
+    while cause is not None and len(causes) < 10:
+        causes.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    if any(isinstance(c, DefusedXmlException) for c in causes):
+        return WorkbookError(
+            "The workbook could not be read: it declares XML entities, which Excel never writes and which "
+            "are refused for safety. Open the original in Excel, save it as a new .xlsx and upload that."
+        )
+    return WorkbookError(f"The workbook could not be read ({type(exc).__name__}). {NOT_A_WORKBOOK}")
 
 
 def _read_sheet(worksheet) -> Sheet:

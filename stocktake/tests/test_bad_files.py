@@ -4,6 +4,7 @@ import io
 import time
 import tracemalloc
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -207,3 +208,45 @@ def test_the_command_prints_the_message_without_a_traceback(existing_round, fram
 def test_a_missing_file(framework):
     with pytest.raises(CommandError, match=r"There is no file at /no/such/file\.xlsx"):
         call_command("import_stocktake", "/no/such/file.xlsx")
+
+
+def with_member_replaced(workbook_path, tmp_path, member: str, change) -> Path:
+    with zipfile.ZipFile(workbook_path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members[member] = change(members[member])
+    path = tmp_path / "hostile.xlsx"
+    path.write_bytes(zip_with(members))
+    return path
+
+
+LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY lol "lol">'
+    + b"".join(
+        f'<!ENTITY lol{n} "{("&lol" + str(n - 1) + ";") * 10 if n > 1 else "&lol;" * 10}">'.encode()
+        for n in range(1, 10)
+    )
+    + b"]>"
+)
+EXTERNAL = b'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY secret SYSTEM "file:///etc/passwd">]>'
+
+
+@pytest.mark.parametrize(
+    ("member", "prolog", "cell_text"),
+    [
+        ("xl/worksheets/sheet1.xml", LAUGHS, b"&lol9;"),
+        ("xl/worksheets/sheet1.xml", EXTERNAL, b"&secret;"),
+        ("xl/workbook.xml", EXTERNAL, None),
+    ],
+    ids=["entity expansion", "external entity in a sheet", "external entity in the workbook part"],
+)
+def test_xml_entity_tricks_are_refused(existing_round, framework, tmp_path, workbook_path, member, prolog, cell_text):
+    def poison(xml: bytes) -> bytes:
+        if cell_text:
+            xml = xml.replace(b"<t>Marmot Themes</t>", b"<t>" + cell_text + b"</t>", 1)
+        return prolog + xml
+
+    path = with_member_replaced(workbook_path, tmp_path, member, poison)
+    started = time.monotonic()
+    refused(path, framework, "could not be read: it declares XML entities")
+    assert time.monotonic() - started < 10
+    assert snapshot() == existing_round
