@@ -39,6 +39,8 @@ class WorkbookError(Exception):
         super().__init__(where + message)
 
 
+# Excel's .xls files, and .xlsx files saved with a password, are OLE compound files, not zips.
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 NOT_A_WORKBOOK = (
     "This file is not an Excel workbook (.xlsx). Open it in Excel and use "
     "File > Save As > Excel Workbook (.xlsx), then upload that file."
@@ -70,6 +72,11 @@ def check_archive(data: bytes) -> None:
     """Refuse anything that is not a sane xlsx zip, before parsing it."""
     if not data:
         raise WorkbookError("The file is empty. " + NOT_A_WORKBOOK)
+    if data.startswith(OLE_SIGNATURE):
+        raise WorkbookError(
+            "This file is an older Excel workbook (.xls) or a password-protected one. Open it in Excel, remove "
+            "any password (File > Info > Protect Workbook), save it as an Excel Workbook (.xlsx) and upload that."
+        )
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise WorkbookError(NOT_A_WORKBOOK)
     try:

@@ -250,3 +250,10 @@ def test_xml_entity_tricks_are_refused(existing_round, framework, tmp_path, work
     refused(path, framework, "could not be read: it declares XML entities")
     assert time.monotonic() - started < 10
     assert snapshot() == existing_round
+
+
+def test_an_old_or_password_protected_workbook_says_how_to_fix_it(existing_round, framework, tmp_path):
+    path = tmp_path / "protected.xlsx"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4096))
+    refused(path, framework, r"older Excel workbook \(\.xls\) or a password-protected one.*remove any password")
+    assert snapshot() == existing_round
