@@ -255,3 +255,39 @@ def test_a_formula_in_a_cell_is_kept_as_its_text(framework, tmp_path):
 def test_the_command_refuses_an_unknown_framework(framework, workbook_path):
     with pytest.raises(CommandError, match="no framework"):
         call_command("import_stocktake", str(workbook_path), "--framework", "nope")
+
+
+@pytest.fixture
+def empty_database(db):
+    """A database straight after migrate: no places, no framework."""
+    from atf.models import BeaconIndicator, Framework, Pillar, Recommendation, SystemRecommendation, Theme
+    from boroughs.models import Place, PlaceAlias
+
+    for model in (BeaconIndicator, Recommendation, Pillar, SystemRecommendation, Theme, Framework, PlaceAlias):
+        model.objects.all().delete()
+    # Places point at their parent and at their own system (an ICS at itself): delete them in one statement.
+    Place.objects.all()._raw_delete(Place.objects.db)
+    assert not Place.objects.exists()
+
+
+def test_a_fresh_database_takes_its_first_workbook(empty_database, workbook_path, capsys):
+    call_command("import_stocktake", str(workbook_path))
+    out = capsys.readouterr().out
+    assert "The database had no framework yet: loaded 18 places, 8 themes" in out
+    assert "222 created" in out
+    assert Round.objects.get().entries.count() == 222
+
+
+@pytest.mark.parametrize("how", ["dry run", "bad file"])
+def test_a_fresh_database_is_left_empty_by_a_dry_run_or_a_bad_file(empty_database, workbook_path, tmp_path, how):
+    from boroughs.models import Place
+
+    if how == "dry run":
+        call_command("import_stocktake", str(workbook_path), "--dry-run")
+    else:
+        bad = tmp_path / "bad.xlsx"
+        bad.write_text("not a workbook")
+        with pytest.raises(CommandError, match="not an Excel workbook"):
+            call_command("import_stocktake", str(bad))
+    assert not Place.objects.exists()
+    assert not Round.objects.exists()

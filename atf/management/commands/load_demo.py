@@ -6,9 +6,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from atf.loader import DEMO_WORKBOOK, load_framework
+from atf.loader import DEMO_WORKBOOK
 from atf.models import Framework, Membership, Role
-from boroughs.demo import load_places
+from atf.reference import load_reference_data
 from boroughs.models import Place
 from commissions.demo import load_commissions
 from commissions.models import Commission
@@ -16,8 +16,6 @@ from stocktake.importer import import_stocktake
 from stocktake.models import Return, Round
 from stocktake.xlsx import WorkbookError
 
-FRAMEWORK_NAME = "All Together Fairer, Cheshire and Merseyside, 2022"
-FRAMEWORK_SLUG = "atf-cheshire-and-merseyside-2022"
 DEMO_ROUND = "ATF Stocktake Oct-Dec 2023"
 PASSWORD_FILE = settings.VAR_DIR / "demo-password"
 
@@ -41,17 +39,7 @@ class Command(BaseCommand):
         explicit = password or os.environ.get("DEMO_PASSWORD")
         password = explicit or self._remembered_password()
         with transaction.atomic():
-            places = load_places()
-            cheshire_and_merseyside = Place.objects.get(slug="cheshire-and-merseyside")
-            framework = load_framework(
-                system=cheshire_and_merseyside,
-                name=FRAMEWORK_NAME,
-                slug=FRAMEWORK_SLUG,
-                published=date(2022, 5, 1),
-                baseline_year=2022,
-                # The ICS's 2023 review (section 1.5): no longer available locally.
-                discontinued_indicators=(15,),
-            )
+            framework, places = load_reference_data()
             load_commissions()
             users = self._load_users(password, reset=bool(explicit))
             self._load_round(framework)

@@ -1,7 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from atf.commands import add_as_user, user_named
 from atf.models import Framework
+from atf.reference import describe, load_reference_data
 from stocktake.importer import import_stocktake
 from stocktake.xlsx import WorkbookError
 
@@ -29,17 +31,30 @@ class Command(BaseCommand):
             chosen = Framework.objects.filter(slug=framework).first()
             if chosen is None:
                 raise CommandError(f"There is no framework “{framework}”.")
+        loaded = ""
         try:
-            plan = import_stocktake(
-                path,
-                framework=chosen,
-                round_name=round_name,
-                dry_run=dry_run,
-                status="closed" if closed else None,
-                user=user,
-            )
+            with transaction.atomic():
+                if chosen is None and not Framework.objects.exists():
+                    # A fresh installation: its first workbook needs places and a framework to be read
+                    # against. They are loaded in the import's transaction, so a refused workbook or a
+                    # dry run leaves the database as it was.
+                    chosen, _ = load_reference_data()
+                    verb = "would load" if dry_run else "loaded"
+                    loaded = f"The database had no framework yet: {verb} {describe(chosen)}."
+                plan = import_stocktake(
+                    path,
+                    framework=chosen,
+                    round_name=round_name,
+                    dry_run=dry_run,
+                    status="closed" if closed else None,
+                    user=user,
+                )
+                if dry_run:
+                    transaction.set_rollback(True)
         except WorkbookError as exc:
             raise CommandError(f"{exc}\nNothing was imported.") from None
+        if loaded:
+            self.stdout.write(loaded)
         for warning in plan.parsed.warnings:
             self.stderr.write(self.style.WARNING(warning))
         verb = "Would import" if dry_run else "Imported"
