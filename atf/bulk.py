@@ -63,6 +63,16 @@ def insert_rows(
     rows = iter(rows)
     count = 0
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY is PostgreSQL's bulk load: several times faster than even a pipelined executemany.
+            copy_sql = "COPY {} ({}) FROM STDIN".format(
+                quote(model._meta.db_table), ", ".join(quote(field.column) for field in fields)
+            )
+            with cursor.cursor.copy(copy_sql) as copy:
+                for row in rows:
+                    copy.write_row(_convert(row, converters) if converters else row)
+                    count += 1
+            return count
         while batch := list(islice(rows, BATCH)):
             if converters:
                 batch = [_convert(row, converters) for row in batch]

@@ -16,7 +16,18 @@ def test_insert_rows_writes_what_the_orm_reads_back(round_, framework, places):
     theme = framework.themes.get(number=3)
     when = datetime(2024, 1, 31, 9, 30, 15, 123456, tzinfo=UTC)
     rows = [
-        (round_.pk, theme.pk, None, None, Level.BOROUGH, "Knowsley - ", f"entry {i} ‘quoted’ =1+1", i, when, when)
+        (
+            round_.pk,
+            theme.pk,
+            None,
+            None,
+            Level.BOROUGH,
+            "Knowsley - ",
+            f"entry {i} ‘quoted’ =1+1\ttab\\back\\slash\nnew line\\N",
+            i,
+            when,
+            when,
+        )
         for i in range(12)
     ]
     fields = ("round", "theme", "system_recommendation", "column_place", "level", "lead_in", "text", "position")
@@ -24,7 +35,7 @@ def test_insert_rows_writes_what_the_orm_reads_back(round_, framework, places):
 
     assert count == 12
     entries = list(Entry.objects.filter(round=round_).order_by("position"))
-    assert [e.text for e in entries] == [f"entry {i} ‘quoted’ =1+1" for i in range(12)]
+    assert [e.text for e in entries] == [f"entry {i} ‘quoted’ =1+1\ttab\\back\\slash\nnew line\\N" for i in range(12)]
     first = entries[0]
     assert (first.theme, first.system_recommendation, first.column_place, first.level) == (theme, None, None, "borough")
     assert first.created == first.updated == when
