@@ -233,12 +233,12 @@ def insert_floor(round_) -> float:
     rows = [(copy.pk, *row[1:]) for row in originals]
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(insert, rows)
+        bulk_load(cursor, insert, "stocktake_entry", f"round_id, {columns}", rows)
         cursor.execute("SELECT id FROM stocktake_entry WHERE round_id = %s ORDER BY id", [copy.pk])
         new_ids = [row[0] for row in cursor.fetchall()]
         # The i-th copy gets the places of the i-th original.
         pairs = [(new, place) for new, old in zip(new_ids, originals, strict=True) for place in places[old[0]]]
-        cursor.executemany(link, pairs)
+        bulk_load(cursor, link, "stocktake_entry_places", "entry_id, place_id", pairs)
     elapsed = time.perf_counter() - started
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
@@ -248,6 +248,16 @@ def insert_floor(round_) -> float:
         cursor.execute("DELETE FROM stocktake_entry WHERE round_id = %s", [copy.pk])
         cursor.execute("DELETE FROM stocktake_round WHERE id = %s", [copy.pk])
     return elapsed
+
+
+def bulk_load(cursor, insert, table, columns, rows):
+    """The driver's fastest bulk load: COPY on PostgreSQL, executemany on SQLite."""
+    if connection.vendor == "postgresql":
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        cursor.executemany(insert, rows)
 
 
 def write_floor(path, rows):
