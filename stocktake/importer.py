@@ -167,6 +167,7 @@ class _Columns:
         borough_required: bool = True,
     ):
         """``extras`` maps other headers the sheet may have to what their columns hold."""
+        self.sheet = sheet
         self.heading: int | None = None
         self.indicators: int | None = None
         self.borough: int | None = None
@@ -224,6 +225,17 @@ class _Columns:
     def known(self) -> set[int]:
         return {c for c in (self.heading, self.indicators, self.borough) if c} | set(self.places) | set(self.extras)
 
+    def check_row(self, row_number: int, row: dict[int, str]) -> None:
+        """Refuse a row below the header with text in a column the header does not name."""
+        outside = set(row) - self.known()
+        if outside:
+            raise WorkbookError(
+                "There is text in a column with no header. Give the column a header, or move the text "
+                "into a column that has one.",
+                sheet=self.sheet.title,
+                cell=self.sheet.coordinate(row_number, min(outside)),
+            )
+
 
 def _section(heading: str, block: str, framework: Framework, themes, system_recommendations):
     """The theme or system recommendation a first-column cell names."""
@@ -280,15 +292,7 @@ def read_stocktake(source: str | Path | BinaryIO, framework: Framework) -> Parse
             if not parsed.title:
                 parsed.title = " ".join(row[min(row)].split())
             continue
-        outside = set(row) - columns.known()
-        if outside:
-            column = min(outside)
-            raise WorkbookError(
-                "There is text in a column with no header. Give the column a header, or move the text "
-                "into an activity column.",
-                sheet=sheet.title,
-                cell=sheet.coordinate(row_number, column),
-            )
+        columns.check_row(row_number, row)
         heading = row.get(columns.heading, "")
         if not heading.strip():
             column = min(row)
@@ -418,14 +422,7 @@ def _read_recommendations(sheet: Sheet, parsed: ParsedStocktake, framework: Fram
         if columns is None:
             parsed.recommendations_title = parsed.recommendations_title or " ".join(row[min(row)].split())
             continue
-        outside = set(row) - columns.known()
-        if outside:
-            raise WorkbookError(
-                "There is text in a column with no header. Give the column a header, or move the text "
-                "into a column that has one.",
-                sheet=sheet.title,
-                cell=sheet.coordinate(row_number, min(outside)),
-            )
+        columns.check_row(row_number, row)
         heading = row.get(columns.heading, "")
         where = sheet.coordinate(row_number, columns.heading or min(row))
         section = _section(heading, layout.SYSTEM_HEADER, framework, {}, system_recommendations) if heading else None
