@@ -30,7 +30,6 @@ ACTIVITY_SUFFIXES = (" level activity", " activity")
 # the activity ones.
 # Keyed by stocktake.RecommendationCell.Column.
 RECOMMENDATIONS_EXTRA_COLUMNS = {"best_practice": "Best Practice Elsewhere", "comments": "Comments"}
-RECOMMENDATIONS_EXTRA_HEADERS = tuple(RECOMMENDATIONS_EXTRA_COLUMNS.values())
 # The ICS's template has activity columns for the ICS and the combined
 # authority only (place kinds, as in boroughs.Place.Kind).
 RECOMMENDATIONS_LEVEL_KINDS = ("ics", "combined_authority")
