@@ -29,6 +29,18 @@ The policy, per role (``Scope`` below holds a user's roles):
 An entry is *published* when its round is closed, when it was reported at
 ICS, sub-region or combined-authority level, or when the return of one of
 its places is submitted or accepted.
+
+A return's status and the ICS's comment on it are read by the reviewers and
+by that place's own lead, nobody else.
+
+``attach`` is narrower than ``view``: a secretariat reads other commissions'
+published meetings but may only point its own rows at its own commission's
+meetings, items, paragraphs, members, priorities and actions.
+
+Whatever the role, superusers included, the rows of a closed round (its
+entries, rows, Recommendations cells and returns) are read-only until an ICS
+reviewer reopens the round: ``frozen`` below is added to every rule for
+``change``, ``delete`` and ``add``.
 """
 
 from __future__ import annotations
@@ -38,6 +50,7 @@ from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
@@ -49,6 +62,11 @@ ALIASES = {"export": VIEW, "import": CHANGE}
 
 NOTHING = Q(pk__in=[])
 EVERYTHING = Q()
+WRITES = {CHANGE, DELETE, ADD}
+
+
+class OutOfScope(PermissionDenied):
+    """A write that would leave a row outside what its author may change; the caller rolls it back."""
 
 
 @dataclass
@@ -121,11 +139,13 @@ def in_systems(systems, prefix: str) -> Q:
 
 
 def reference_data(system_path: str) -> Callable[[Scope, str], Q]:
-    """Readable by everyone signed in; changed by the reviewers of its system."""
+    """Readable by everyone signed in; chosen in forms within one's own systems; changed by their reviewers."""
 
     def rule(scope: Scope, action: str) -> Q:
-        if action in (VIEW, ATTACH):
+        if action == VIEW:
             return EVERYTHING
+        if action == ATTACH:  # an entry, action or priority of one system never points into another's framework
+            return in_systems(scope.systems, system_path)
         return in_systems(scope.reviewer_systems, system_path)
 
     return rule
@@ -146,9 +166,7 @@ def round_rule(scope: Scope, action: str, prefix: str = "") -> Q:
         from stocktake.models import Round
 
         open_rounds = Q(**{f"{prefix}status": Round.Status.OPEN})
-        return in_systems(scope.reviewer_systems, f"{prefix}framework__system_id") | (
-            open_rounds & in_systems(scope.lead_systems, f"{prefix}framework__system_id")
-        )
+        return open_rounds & in_systems(scope.reviewer_systems | scope.lead_systems, f"{prefix}framework__system_id")
     return in_systems(scope.reviewer_systems, f"{prefix}framework__system_id")
 
 
@@ -251,7 +269,11 @@ def user_rule(scope: Scope, action: str) -> Q:
 
 def commission_rule(scope: Scope, action: str, prefix: str = "") -> Q:
     own = Q(**{f"{prefix}pk__in": scope.secretariat_commissions}) if scope.secretariat_commissions else NOTHING
-    if action not in (VIEW, ATTACH):
+    if action == ATTACH:
+        # Its own commission for a secretariat; for a reviewer, the commissions
+        # of the ICS it grants secretariat roles for.
+        return own | in_systems(scope.reviewer_systems, f"{prefix}place__system_id")
+    if action != VIEW:
         return own
     return (
         own
@@ -263,10 +285,10 @@ def commission_rule(scope: Scope, action: str, prefix: str = "") -> Q:
 
 
 def commission_part_rule(to_commission: str) -> Callable[[Scope, str], Q]:
-    """Members and priorities: seen with their commission, changed by its secretariat."""
+    """Members and priorities: seen with their commission, changed (and chosen in forms) by its secretariat."""
 
     def rule(scope: Scope, action: str) -> Q:
-        return commission_rule(scope, action, prefix=to_commission)
+        return commission_rule(scope, CHANGE if action == ATTACH else action, prefix=to_commission)
 
     return rule
 
@@ -279,7 +301,7 @@ def meeting_rule(to_meeting: str, to_commission: str | None = None) -> Callable[
         own = (
             Q(**{f"{to_commission}pk__in": scope.secretariat_commissions}) if scope.secretariat_commissions else NOTHING
         )
-        if action not in (VIEW, ATTACH):
+        if action != VIEW:
             return own
         published = Q(**{f"{to_meeting}status": "published"})
         others = (
@@ -290,6 +312,30 @@ def meeting_rule(to_meeting: str, to_commission: str | None = None) -> Callable[
         return own | in_systems(scope.reviewer_systems, f"{to_commission}place__system_id") | (published & others)
 
     return rule
+
+
+def return_places(scope: Scope) -> Q:
+    """Places whose return (status and the ICS's comment) the user may read: ``return_rule`` on places."""
+    return in_systems(scope.reviewer_systems, "system_id") | within(scope.lead_places)
+
+
+# Models whose rows belong to a round, with the path to it: frozen while it is closed.
+ROUND_PATHS = {
+    "stocktake.Entry": "round__",
+    "stocktake.Row": "round__",
+    "stocktake.RecommendationCell": "round__",
+    "stocktake.Return": "round__",
+}
+
+
+def frozen(model: type[models.Model]) -> Q:
+    """The rows of ``model`` that no one may write: those of closed rounds."""
+    path = ROUND_PATHS.get(model._meta.label)
+    if path is None:
+        return NOTHING
+    from stocktake.models import Round
+
+    return Q(**{f"{path}status": Round.Status.CLOSED})
 
 
 def rule_for(model: type[models.Model], user) -> Callable[[Scope, str], Q]:
@@ -339,6 +385,9 @@ def restrict(queryset: models.QuerySet, user, action: str) -> models.QuerySet:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return queryset.none()
     scope = scope_for(user)
+    closed = frozen(queryset.model) if action in WRITES else NOTHING
+    if closed != NOTHING:
+        queryset = queryset.exclude(closed)
     if scope.superuser:
         return queryset
     condition = rule_for(queryset.model, user)(scope, action)
@@ -353,6 +402,27 @@ def can(user, action: str, obj: models.Model) -> bool:
     if obj is None or obj.pk is None:
         return False
     return restrict(type(obj)._default_manager.filter(pk=obj.pk), user, action).exists()
+
+
+def require_still_changeable(user, objs) -> None:
+    """After a write: every row written must still be the user's to change, or OutOfScope is raised.
+
+    Callers run the write and this check in one transaction, so a refusal
+    leaves nothing behind. Roles may have changed in the write itself, so the
+    user's scope is read afresh.
+    """
+    forget_scope(user)
+    by_model: dict[type[models.Model], set] = {}
+    for obj in objs:
+        if obj is not None and obj.pk is not None:
+            by_model.setdefault(type(obj), set()).add(obj.pk)
+    for model, pks in by_model.items():
+        allowed = restrict(model._default_manager.filter(pk__in=pks), user, CHANGE).count()
+        if allowed != len(pks):
+            raise OutOfScope(
+                f"That change would put the {model._meta.verbose_name} outside what you may change, "
+                "so it was not saved."
+            )
 
 
 def may_any(user, action: str, model: type[models.Model]) -> bool:

@@ -9,11 +9,11 @@ pages. Every admin of this project derives from ``ScopedAdmin`` (or
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.filters import RelatedOnlyFieldListFilter
 from django.core.exceptions import PermissionDenied
-from django.db import models
-from django.http import Http404
+from django.db import models, router, transaction
+from django.http import Http404, HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import access
@@ -93,14 +93,28 @@ class ScopedAdmin(SimpleHistoryAdmin):
             field.queryset = access.restrict(field.queryset, request.user, access.ATTACH)
         return field
 
-    # After a save, the row must still be the user's: otherwise the whole
-    # change (the admin wraps it in one transaction) is rolled back.
+    # After a save, the row (and every inline row saved with it) must still
+    # be the user's: otherwise the whole change, which runs in one
+    # transaction, is rolled back and the user told why.
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        obj = form.instance
-        access.forget_scope(request.user)
-        if not access.can(request.user, access.CHANGE, obj):
-            raise PermissionDenied("That change would move the record outside what you may change.")
+        saved = [form.instance]
+        for formset in formsets:
+            saved += list(getattr(formset, "new_objects", [])) + [
+                obj for obj, _ in getattr(formset, "changed_objects", [])
+            ]
+        access.require_still_changeable(request.user, saved)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except access.OutOfScope as refusal:
+            return self._refused(request, refusal)
+
+    def _refused(self, request, refusal):
+        """Nothing was saved: say why and show the form again, as it is in the database."""
+        messages.error(request, f"Nothing was saved. {refusal}")
+        return HttpResponseRedirect(request.get_full_path())
 
     def delete_queryset(self, request, queryset):
         allowed = access.restrict(queryset, request.user, access.DELETE)
@@ -132,10 +146,26 @@ class ScopedAdmin(SimpleHistoryAdmin):
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """A past version, and the form that reverts to it: the same door as the change form.
+
+        django-simple-history saves the reverted row with ``save_model()`` and
+        ``save_m2m()`` alone, outside a transaction and without
+        ``save_related()``. Here the save runs in one transaction, and the row
+        must still be the user's to change afterwards, or nothing is kept.
+        """
         self._ensure_visible(request, object_id)
-        if request.method == "POST" and not self.has_change_permission(request, self.get_object(request, object_id)):
+        if request.method != "POST":
+            return super().history_form_view(request, object_id, version_id, extra_context)
+        if not self.has_change_permission(request, self.get_object(request, object_id)):
             raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        try:
+            with transaction.atomic(using=router.db_for_write(self.model)):
+                response = super().history_form_view(request, object_id, version_id, extra_context)
+                if response.status_code in (301, 302):  # saved: the library redirects after a save
+                    access.require_still_changeable(request.user, [self.model._default_manager.get(pk=object_id)])
+        except access.OutOfScope as refusal:
+            return self._refused(request, refusal)
+        return response
 
 
 class ScopedInline:

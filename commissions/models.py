@@ -1,11 +1,46 @@
 """Inequalities Commissions and the boards like them."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from atf.access import ScopedQuerySet
+
+
+class RelationsChecked(models.Model):
+    """Rows whose links to other rows must stay within one commission or meeting.
+
+    ``clean()`` says which link is wrong (forms, the admin and its history
+    revert all call it), and ``save()`` checks again, so that no path, a
+    library's included, can store a row that points into another tenant.
+    """
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        errors = self.relation_errors()
+        if errors:
+            raise ValidationError(errors)
+        super().save(*args, **kwargs)
+
+    def relation_errors(self) -> dict[str, str]:
+        return {}
+
+    def clean(self):
+        super().clean()
+        errors = self.relation_errors()
+        if errors:
+            raise ValidationError(errors)
+
+
+def _same(obj, link: str, attribute: str, expected) -> bool:
+    """Is ``obj.link`` unset, or its ``attribute`` equal to ``expected``?"""
+    if getattr(obj, f"{link}_id") is None:
+        return True
+    return getattr(getattr(obj, link), attribute) == expected
 
 
 class Commission(models.Model):
@@ -124,7 +159,7 @@ class Meeting(models.Model):
         return self.status == self.Status.PUBLISHED
 
 
-class AgendaItem(models.Model):
+class AgendaItem(RelationsChecked):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
     number = models.CharField(max_length=20, help_text="As the minutes number it, e.g. “12” or “3a”.")
@@ -139,6 +174,11 @@ class AgendaItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}. {self.title}"
+
+    def relation_errors(self) -> dict[str, str]:
+        if self.meeting_id and not _same(self, "parent", "meeting_id", self.meeting_id):
+            return {"parent": "An item can only sit under another item of the same meeting."}
+        return {}
 
 
 class Paragraph(models.Model):
@@ -160,7 +200,7 @@ class Paragraph(models.Model):
         return f"{self.number} {self.text[:60]}"
 
 
-class Attendance(models.Model):
+class Attendance(RelationsChecked):
     class Status(models.TextChoices):
         PRESENT = "present", "Present"
         APOLOGIES = "apologies", "Apologies"
@@ -181,8 +221,13 @@ class Attendance(models.Model):
     def __str__(self) -> str:
         return f"{self.member or self.name_or_position}: {self.get_status_display()}"
 
+    def relation_errors(self) -> dict[str, str]:
+        if self.meeting_id and not _same(self, "member", "commission_id", self.meeting.commission_id):
+            return {"member": "Choose a member of this meeting's commission."}
+        return {}
 
-class Decision(models.Model):
+
+class Decision(RelationsChecked):
     """A decision or recommendation put to the meeting, and what became of it."""
 
     class Outcome(models.TextChoices):
@@ -208,6 +253,11 @@ class Decision(models.Model):
     def __str__(self) -> str:
         return f"({self.number}) {self.text[:80]}"
 
+    def relation_errors(self) -> dict[str, str]:
+        if self.meeting_id and not _same(self, "item", "meeting_id", self.meeting_id):
+            return {"item": "Choose an agenda item of this decision's meeting."}
+        return {}
+
 
 class WorkshopQuestion(models.Model):
     """A question put to a workshop, with the key points drawn out and the contributions gathered."""
@@ -228,7 +278,7 @@ class WorkshopQuestion(models.Model):
         return f"Q{self.number}. {self.question[:80]}"
 
 
-class Action(models.Model):
+class Action(RelationsChecked):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         IN_PROGRESS = "in_progress", "In progress"
@@ -275,6 +325,24 @@ class Action(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    def relation_errors(self) -> dict[str, str]:
+        errors = {}
+        if self.commission_id is None:  # a form that sets it after validation; checked again on save
+            return errors
+        if not _same(self, "meeting", "commission_id", self.commission_id):
+            errors["meeting"] = "Choose a meeting of this action's commission."
+        if self.paragraph_id is not None:
+            item = self.paragraph.item
+            if item.meeting.commission_id != self.commission_id:
+                errors["paragraph"] = "Choose a paragraph of this action's commission's minutes."
+            elif self.meeting_id is not None and item.meeting_id != self.meeting_id:
+                errors["paragraph"] = "Choose a paragraph of the minutes of this action's meeting."
+        if not _same(self, "owner_member", "commission_id", self.commission_id):
+            errors["owner_member"] = "Choose a member of this action's commission."
+        if not _same(self, "priority", "commission_id", self.commission_id):
+            errors["priority"] = "Choose one of this action's commission's priorities."
+        return errors
 
     def is_overdue(self, today=None) -> bool:
         from django.utils import timezone

@@ -11,9 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
-from django_tables2.export import TableExport
 
-from atf import access
+from atf import access, outputs
 
 from . import services
 from .filters import ActionFilterSet
@@ -220,7 +219,7 @@ def attendance_add(request, pk):
 @require_POST
 def action_add(request, pk):
     meeting = _changeable(request, Meeting, pk=pk)
-    form = ActionForm(request.POST, meeting=meeting)
+    form = ActionForm(request.POST, meeting=meeting, instance=Action(commission=meeting.commission, meeting=meeting))
     if form.is_valid():
         action = form.save(commit=False)
         action.commission, action.meeting = meeting.commission, meeting
@@ -281,7 +280,7 @@ def action_list(request):
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     export_format = request.GET.get("_export")
     if export_format in ("xlsx", "csv"):
-        return TableExport(export_format, table).response(f"actions.{export_format}")
+        return outputs.table_download(table, export_format, "actions")
     return render(request, "commissions/action_list.html", {"table": table, "filter": filterset})
 
 

@@ -1,6 +1,7 @@
 """Stocktake rounds and the activity that places report in them."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
@@ -64,6 +65,18 @@ class Level(models.TextChoices):
 def link_places(pairs) -> None:
     """Insert (entry id, place id) pairs into the entries' places table, in bulk."""
     insert_rows(Entry.places.through, ("entry", "place"), pairs)
+
+
+def section_errors(obj) -> dict[str, str]:
+    """A round's row, cell or entry sits under a theme or system recommendation of the round's own framework."""
+    if not obj.round_id:
+        return {}
+    framework_id = obj.round.framework_id
+    errors = {}
+    for name in ("theme", "system_recommendation"):
+        if getattr(obj, f"{name}_id", None) and getattr(obj, name).framework_id != framework_id:
+            errors[name] = f"Choose one of the {obj.round.framework}'s, the framework of {obj.round}."
+    return errors
 
 
 class Row(models.Model):
@@ -151,6 +164,37 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         return (self.lead_in + self.text)[:80]
+
+    def save(self, *args, **kwargs):
+        # Checked on every save, not only in forms, so that no path stores an
+        # entry whose level and column disagree (which would change who reads it).
+        if errors := self.relation_errors():
+            raise ValidationError(errors)
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def level_error(level: str, column_place: Place | None) -> str | None:
+        """Why an entry at ``level`` cannot sit in ``column_place``'s column, or None if it can."""
+        if level == Level.BOROUGH:
+            if column_place is not None:
+                return "A borough entry sits in the borough column: leave the column place blank."
+            return None
+        if column_place is None or column_place.kind != level:
+            label = Level(level).label if level in Level.values else level
+            return f"An entry at {label} level sits in the column of a place of that kind: choose one."
+        return None
+
+    def relation_errors(self) -> dict[str, str]:
+        errors = section_errors(self)
+        problem = self.level_error(self.level, self.column_place if self.column_place_id else None)
+        if problem:
+            errors["column_place"] = problem
+        return errors
+
+    def clean(self):
+        super().clean()
+        if errors := self.relation_errors():
+            raise ValidationError(errors)
 
     @property
     def full_text(self) -> str:
