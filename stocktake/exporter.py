@@ -21,7 +21,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 
-from atf import access
+from atf import access, outputs
 from atf.bulk import fetch_rows
 from atf.loader import heading_text
 from atf.models import SystemRecommendation, Theme
@@ -138,7 +138,7 @@ class _Styles:
         text = str(value)
         cell = WriteOnlyCell(self.sheet, value=text)
         cell.data_type = "s"  # text, never a formula
-        cell._style = copy(self.templates[(bold, text.startswith(layout.FORMULA_TRIGGERS))])
+        cell._style = copy(self.templates[(bold, outputs.runs_as_formula(text))])
         return cell
 
 

@@ -20,11 +20,10 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from atf import access
+from atf import access, outputs
 from atf.models import SystemRecommendation, Theme
 from boroughs.models import Place
 
-from . import layout
 from .models import Entry, Level, Round, link_places
 from .xlsx import WorkbookError, read_workbook
 
@@ -41,7 +40,6 @@ COLUMNS = (
     "position",
 )
 PLACE_SEPARATOR = ";"
-FORMULA_TRIGGERS = layout.FORMULA_TRIGGERS
 
 
 class FlatImportError(Exception):
@@ -79,7 +77,28 @@ def read_rows(path: str | Path) -> Iterator[dict[str, str]]:
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         reader.fieldnames = [name.strip().lower() for name in reader.fieldnames or []]
-        yield from reader
+        missing = [name for name in ("round", "text") if name not in reader.fieldnames]
+        if missing:
+            raise WorkbookError(
+                f"The file has no {' or '.join(f'“{m}”' for m in missing)} column. "
+                f"Its first row must name the columns: {', '.join(COLUMNS)}."
+            )
+        for row in reader:
+            # Undo the apostrophe our CSV export puts before formula-like text; an
+            # xlsx cell is typed as text and needs no such mark.
+            yield {name: outputs.csv_value(value) if isinstance(value, str) else value for name, value in row.items()}
+
+
+def import_flat_file(path: str | Path, *, user=None, dry_run: bool = False) -> FlatResult:
+    """``import_flat`` of a file, with any reading problem (not UTF-8, not CSV, a bad xlsx) as FlatImportError."""
+    try:
+        return import_flat(read_rows(path), user=user, dry_run=dry_run)
+    except WorkbookError as exc:
+        raise FlatImportError([str(exc)]) from None
+    except UnicodeDecodeError:
+        raise FlatImportError(["The file is not UTF-8 text. Save it as “CSV UTF-8” or as an Excel workbook."]) from None
+    except csv.Error as exc:
+        raise FlatImportError([f"The file could not be read as CSV ({exc}). Save it as “CSV UTF-8”."]) from None
 
 
 class _Lookups:
@@ -92,7 +111,8 @@ class _Lookups:
         self.rounds = {r.name: r for r in scoped(Round.objects.all(), access.ATTACH)}
         self.themes = {(t.framework_id, t.number): t.pk for t in Theme.objects.all()}
         self.system_recommendations = {(s.framework_id, s.number): s.pk for s in SystemRecommendation.objects.all()}
-        self.places = dict(scoped(Place.objects.all(), access.ATTACH).values_list("name", "pk"))
+        self.place_objects = {p.pk: p for p in scoped(Place.objects.all(), access.ATTACH)}
+        self.places = {p.name: p.pk for p in self.place_objects.values()}
         self.changeable = set(scoped(Entry.objects.all(), access.CHANGE).values_list("pk", flat=True))
 
 
@@ -227,6 +247,8 @@ def _parse(row: dict, number: int, lookups: _Lookups, errors: list[str]):
     column_id = lookups.places.get(column_name) if column_name else None
     if column_name and column_id is None:
         return fail(f"“{column_name}” is not a place you may report for.")
+    if problem := Entry.level_error(level, lookups.place_objects.get(column_id)):
+        return fail(problem)
     place_ids = []
     for name in (row.get("places") or "").split(PLACE_SEPARATOR):
         name = name.strip()
@@ -235,7 +257,7 @@ def _parse(row: dict, number: int, lookups: _Lookups, errors: list[str]):
         if name not in lookups.places:
             return fail(f"“{name}” is not a place you may attribute entries to.")
         place_ids.append(lookups.places[name])
-    text = _unescape(row.get("text") or "")
+    text = row.get("text") or ""
     if not text.strip():
         return fail("the text is empty.")
     position = (row.get("position") or "0").strip()
@@ -247,7 +269,7 @@ def _parse(row: dict, number: int, lookups: _Lookups, errors: list[str]):
         "system_recommendation_id": system_id,
         "level": level,
         "column_place_id": column_id,
-        "lead_in": _unescape(row.get("lead_in") or ""),
+        "lead_in": row.get("lead_in") or "",
         "text": text,
         "position": int(position),
     }
@@ -255,15 +277,23 @@ def _parse(row: dict, number: int, lookups: _Lookups, errors: list[str]):
 
 
 def export_flat(queryset, stream: io.TextIOBase) -> int:
-    """Write entries as CSV, streaming. Returns the number of rows."""
+    """Write entries as CSV, streaming, through the output guard. Returns the number of rows."""
     writer = csv.writer(stream)
     writer.writerow(COLUMNS)
     count = 0
+    for row in flat_rows(queryset):
+        writer.writerow([outputs.csv_text(value) for value in row])
+        count += 1
+    return count
+
+
+def flat_rows(queryset) -> Iterator[list]:
+    """The entries of ``queryset`` as rows of the flat file's columns, streaming."""
     rows = queryset.select_related("round", "column_place").prefetch_related("places").order_by("pk")
     themes = dict(Theme.objects.values_list("pk", "number"))
     systems = dict(SystemRecommendation.objects.values_list("pk", "number"))
     for entry in rows.iterator(chunk_size=2000):
-        writer.writerow(
+        yield (
             [
                 entry.pk,
                 entry.round.name,
@@ -272,23 +302,11 @@ def export_flat(queryset, stream: io.TextIOBase) -> int:
                 entry.level,
                 entry.column_place.name if entry.column_place else "",
                 PLACE_SEPARATOR.join(p.name for p in entry.places.all()),
-                _safe(entry.lead_in),
-                _safe(entry.text),
+                entry.lead_in,
+                entry.text,
                 entry.position,
             ]
         )
-        count += 1
-    return count
-
-
-def _unescape(text: str) -> str:
-    """Undo ``_safe``: the apostrophe that kept a formula-like text inert in a spreadsheet."""
-    return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_TRIGGERS else text
-
-
-def _safe(text: str) -> str:
-    """CSV has no cell types: text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
 __all__ = ["FlatImportError", "FlatResult", "WorkbookError", "export_flat", "import_flat", "read_rows"]

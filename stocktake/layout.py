@@ -63,8 +63,6 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_MEMBER_BYTES = 200 * 1024 * 1024
 MAX_TOTAL_BYTES = 400 * 1024 * 1024
 MAX_MEMBERS = 2_000
-# Text that a spreadsheet would take for a formula if it were not marked as text.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # No header (or sheet title) is longer than this.
 MAX_HEADER_CHARS = 300
 

@@ -14,9 +14,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
-from django_tables2.export import TableExport
 
-from atf import access
+from atf import access, outputs
 from atf.models import SystemRecommendation, Theme
 from boroughs.models import Place
 
@@ -87,7 +86,7 @@ def return_detail(request, round_slug, place_slug):
     for card in returns.entry_cards(borough_entries.filter(pk__in=shown)):
         if view := section_of(card.theme_id, card.system_recommendation_id):
             view.others.append(card)
-    return_ = returns.return_for(round_, place)
+    return_ = returns.visible_return(request.user, round_, place)
     context = {
         "round": round_,
         "place": place,
@@ -123,7 +122,14 @@ def entry_add(request, round_slug, place_slug, kind, number):
     return render(
         request,
         "stocktake/entry_form.html",
-        {"form": form, "round": round_, "place": place, "section": section, "title": "Add an entry"},
+        {
+            "form": form,
+            "round": round_,
+            "place": place,
+            "section": section,
+            "title": "Add an entry",
+            "back_url": reverse("stocktake:return_detail", args=[round_.slug, place.slug]),
+        },
     )
 
 
@@ -153,10 +159,15 @@ def _changeable_entry(request, pk) -> Entry:
 
 
 def _home_place(request, entry: Entry) -> Place:
-    """The borough whose return page an entry is edited from."""
+    """The borough whose return page an entry is edited from.
+
+    An entry that names no borough (an ICS or combined-authority entry, or one
+    that names no place at all) is edited from its column's place or, failing
+    that, from its ICS.
+    """
     places = entry.places.filter(kind=Place.Kind.BOROUGH)
     yours = access.restrict(places, request.user, access.ATTACH).first()
-    return yours or places.first() or entry.places.first()
+    return yours or places.first() or entry.places.first() or entry.column_place or entry.round.framework.system
 
 
 def entry_edit(request, pk):
@@ -191,11 +202,14 @@ def entry_edit(request, pk):
             "section": section,
             "entry": entry,
             "title": "Change the entry",
+            "back_url": _return_url(entry, place),
         },
     )
 
 
 def _return_url(entry: Entry, place: Place) -> str:
+    if place.kind != Place.Kind.BOROUGH:  # no borough's return holds it: back to the round's entries
+        return reverse("stocktake:entry_list") + f"?round={entry.round_id}"
     anchor = f"theme-{entry.theme.number}" if entry.theme_id else f"system-{entry.system_recommendation.number}"
     return reverse("stocktake:return_detail", args=[entry.round.slug, place.slug]) + "#" + anchor
 
@@ -208,7 +222,9 @@ def entry_delete(request, pk):
         returns.delete_entry(request.user, entry)
         messages.success(request, "Entry deleted.")
         return redirect(back)
-    return render(request, "stocktake/entry_delete.html", {"entry": entry, "place": place})
+    return render(
+        request, "stocktake/entry_delete.html", {"entry": entry, "place": place, "back_url": _return_url(entry, place)}
+    )
 
 
 @require_POST
@@ -231,6 +247,9 @@ def return_submit(request, round_slug, place_slug):
 def return_review(request, round_slug, place_slug):
     round_ = _round(request, round_slug)
     place = _borough(round_, place_slug)
+    if not round_.is_open and access.can(request.user, access.CHANGE, round_):
+        messages.error(request, returns.closed_message(round_))
+        return redirect("stocktake:return_detail", round_.slug, place.slug)
     if not returns.may_review(request.user, round_):
         raise PermissionDenied
     form = ReviewForm(request.POST)
@@ -319,25 +338,12 @@ def round_coverage(request, round_slug):
 
 
 def _coverage_workbook(round_, view, places, rows) -> HttpResponse:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Coverage")
-
-    def text(value):
-        cell = WriteOnlyCell(sheet, value=str(value))
-        cell.data_type = "s"
-        return cell
-
-    sheet.append([text(f"{round_.name}: {COVERAGE_VIEWS[view]}")])
-    sheet.append([text(""), text("")] + [text(p.name) for p in places] + [text("Total")])
-    for row in rows:
-        sheet.append([text(row.code), text(row.label)] + [c.count for c in row.cells] + [row.total])
-    response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{round_.slug}-coverage-{view}.xlsx"'
-    book.save(response)
-    return response
+    cells = [
+        [f"{round_.name}: {COVERAGE_VIEWS[view]}"],
+        ["", ""] + [p.name for p in places] + ["Total"],
+        *([row.code, row.label] + [c.count for c in row.cells] + [row.total] for row in rows),
+    ]
+    return outputs.download(cells, "xlsx", f"{round_.slug}-coverage-{view}", sheet_title="Coverage")
 
 
 def entry_list(request):
@@ -350,8 +356,8 @@ def entry_list(request):
     table = EntryTable(filterset.qs)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     export_format = request.GET.get("_export")
-    if TableExport.is_valid_format(export_format) and export_format in ("csv", "xlsx"):
-        return TableExport(export_format, table, exclude_columns=()).response(f"entries.{export_format}")
+    if export_format in ("csv", "xlsx"):
+        return outputs.table_download(table, export_format, "entries")
     return render(request, "stocktake/entry_list.html", {"table": table, "filter": filterset})
 
 
@@ -362,7 +368,8 @@ def compare(request):
     older, newer = by_pk.get(request.GET.get("from", "")), by_pk.get(request.GET.get("to", ""))
     systems = {r.framework.system_id for r in rounds}
     places = Place.objects.filter(system__in=systems, kind=Place.Kind.BOROUGH).order_by("name")
-    place = places.filter(pk=request.GET.get("place") or 0).first()
+    place_id = request.GET.get("place", "")
+    place = places.filter(pk=int(place_id)).first() if place_id.isdigit() else None
     result = None
     if older and newer:
         result = _comparison(request, older, newer, place)
