@@ -64,7 +64,6 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tables2",
     "django_filters",
-    "import_export",
     "axes",
     "atf",
     "boroughs",
@@ -146,13 +145,16 @@ LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = int(timedelta(hours=8).total_seconds())
 SESSION_SAVE_EVERY_REQUEST = True
 
-# Login throttling: five failures for one user name from one address lock
-# that pair out for an hour.
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = timedelta(hours=1)
+# Sign-in throttling (atf/signin.py): from the fifth failure for one user
+# name from one address, that pair waits a minute, doubling with each further
+# failure up to fifteen minutes. Failures are counted within a day.
+AXES_FAILURE_LIMIT = "atf.signin.failure_limit"
+AXES_COOLOFF_TIME = timedelta(days=1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "429.html"
+# A try while held back (the right password included) neither counts nor extends the wait.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "atf.signin.lockout_response"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -179,15 +181,6 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # before it is read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-
-# django-import-export: only users holding these permissions may import or
-# export, and an import is one transaction.
-IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
-IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
-IMPORT_EXPORT_USE_TRANSACTIONS = True
-IMPORT_EXPORT_SKIP_ADMIN_LOG = False
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
-IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 

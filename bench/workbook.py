@@ -47,6 +47,7 @@ django.setup()
 import openpyxl  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
+from entry_resource import EntryResource  # noqa: E402
 from openpyxl.cell import WriteOnlyCell  # noqa: E402
 
 from atf.loader import DEMO_WORKBOOK, load_framework  # noqa: E402
@@ -56,7 +57,6 @@ from stocktake.exporter import cell_texts, write_workbook  # noqa: E402
 from stocktake.flat import import_flat, read_rows  # noqa: E402
 from stocktake.importer import import_stocktake  # noqa: E402
 from stocktake.models import Entry, Round  # noqa: E402
-from stocktake.resources import EntryResource  # noqa: E402
 
 SUB_REGIONS = 40
 BOROUGHS_PER_SUB_REGION = 5

@@ -1,3 +1,5 @@
+from itertools import chain
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -6,18 +8,35 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.text import Truncator
-from import_export.admin import ImportExportMixin
 
-from atf import access
+from atf import access, outputs
 from atf.admin_base import ScopedAdmin
 from atf.models import Framework
 
 from . import uploads
 from .exporter import ExportError, workbook_response
+from .flat import COLUMNS, FlatImportError, flat_rows, import_flat_file
 from .importer import describe_changes
 from .models import Entry, RecommendationCell, Return, Round, Row, WorkbookImport
-from .resources import EntryResource
 from .xlsx import WorkbookError
+
+
+class EntryFileForm(forms.Form):
+    entries_file = forms.FileField(
+        label="Entries file",
+        help_text="CSV (UTF-8) or an Excel workbook, one row per entry, with the columns "
+        + ", ".join(COLUMNS)
+        + ". A blank id adds an entry; an id changes that entry.",
+    )
+
+
+class EntryExportForm(forms.Form):
+    file_format = forms.ChoiceField(label="Format", choices=[("csv", "CSV"), ("xlsx", "Excel workbook")])
+    round = forms.ModelChoiceField(queryset=Round.objects.none(), required=False, empty_label="Every round")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["round"].queryset = access.restrict(Round.objects.all(), user, access.VIEW)
 
 
 class WorkbookUploadForm(forms.Form):
@@ -141,26 +160,101 @@ class RecommendationCellAdmin(ScopedAdmin):
 
 
 @admin.register(Entry)
-class EntryAdmin(ImportExportMixin, ScopedAdmin):
-    resource_classes = [EntryResource]
+class EntryAdmin(ScopedAdmin):
+    """Entries, with the flat file's import and export: the same importer as ``import_entries``.
+
+    The upload is kept under a token of this session's (``uploads``), checked
+    like a workbook (size, zip bombs, XML tricks), previewed as a dry run and
+    imported, all or nothing, only on confirm, by the same scoped importer.
+    """
+
     list_display = ["short_text", "round", "section", "level", "place_names", "position"]
     list_filter = ["round", "level", "theme", "system_recommendation", "places"]
     search_fields = ["text", "lead_in"]
     list_select_related = ["round", "theme", "system_recommendation"]
     autocomplete_fields = ["places", "recommendations", "indicators"]
+    change_list_template = "admin/stocktake/entry/change_list.html"
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("places")
 
-    # django-import-export asks Django's per-model permissions; here the role rule decides.
-    def has_import_permission(self, request):
-        return access.may_add(request.user, Entry)
+    def get_urls(self):
+        own = [
+            path("import/", self.admin_site.admin_view(self.import_view), name="stocktake_entry_import"),
+            path(
+                "import/<str:token>/",
+                self.admin_site.admin_view(self.import_confirm_view),
+                name="stocktake_entry_import_confirm",
+            ),
+            path("export/", self.admin_site.admin_view(self.export_view), name="stocktake_entry_export"),
+        ]
+        return own + super().get_urls()
 
-    def has_export_permission(self, request):
-        return access.may_any(request.user, access.VIEW, Entry)
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "may_import": access.may_add(request.user, Entry),
+            "may_export": access.may_any(request.user, access.VIEW, Entry),
+        }
+        return super().changelist_view(request, extra_context)
 
-    def get_resource_kwargs(self, request, *args, **kwargs):
-        return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}
+    def _context(self, request, title, **extra):
+        return {**self.admin_site.each_context(request), "opts": self.opts, "title": title, **extra}
+
+    def import_view(self, request):
+        if not access.may_add(request.user, Entry):
+            raise PermissionDenied
+        form = EntryFileForm(request.POST or None, request.FILES or None)
+        context = self._context(request, "Import entries", form=form)
+        if request.method == "POST" and form.is_valid():
+            try:
+                entry_file = uploads.store_entry_file(request, form.cleaned_data["entries_file"])
+            except WorkbookError as exc:
+                form.add_error("entries_file", str(exc))
+                return TemplateResponse(request, "admin/stocktake/entry/import.html", context)
+            try:
+                result = import_flat_file(entry_file.path, user=request.user, dry_run=True)
+            except FlatImportError as exc:
+                uploads.forget_entry_file(request, entry_file)
+                context["problems"] = exc.errors[:50]
+                context["more_problems"] = max(0, len(exc.errors) - 50)
+            else:
+                context.update(title="Check the import", result=result, token=entry_file.token, name=entry_file.name)
+                return TemplateResponse(request, "admin/stocktake/entry/import_preview.html", context)
+        return TemplateResponse(request, "admin/stocktake/entry/import.html", context)
+
+    def import_confirm_view(self, request, token):
+        if not access.may_add(request.user, Entry):
+            raise PermissionDenied
+        if request.method != "POST":
+            return redirect("admin:stocktake_entry_import")
+        entry_file = uploads.recall_entry_file(request, token)
+        if entry_file is None:
+            messages.error(request, "That upload has expired or was not yours. Upload the file again.")
+            return redirect("admin:stocktake_entry_import")
+        try:
+            result = import_flat_file(entry_file.path, user=request.user)
+        except FlatImportError as exc:
+            shown = "; ".join(exc.errors[:5]) + (f"; and {len(exc.errors) - 5} more" if len(exc.errors) > 5 else "")
+            messages.error(request, f"Nothing was imported: {shown}")
+            return redirect("admin:stocktake_entry_import")
+        finally:
+            uploads.forget_entry_file(request, entry_file)
+        messages.success(request, f"Imported {entry_file.name}: {result.summary()}.")
+        return redirect("admin:stocktake_entry_changelist")
+
+    def export_view(self, request):
+        if not access.may_any(request.user, access.VIEW, Entry):
+            raise PermissionDenied
+        form = EntryExportForm(request.GET if "file_format" in request.GET else None, user=request.user)
+        if form.is_bound and form.is_valid():
+            entries = access.restrict(Entry.objects.all(), request.user, access.VIEW)
+            if form.cleaned_data["round"]:
+                entries = entries.filter(round=form.cleaned_data["round"])
+            return outputs.download(chain([COLUMNS], flat_rows(entries)), form.cleaned_data["file_format"], "entries")
+        return TemplateResponse(
+            request, "admin/stocktake/entry/export.html", self._context(request, "Export entries", form=form)
+        )
 
     @admin.display(description="Text")
     def short_text(self, obj):

@@ -1,7 +1,10 @@
-"""Uploaded workbooks: kept on the server under names the server chooses, previewed, then confirmed.
+"""Uploaded files: kept on the server under names the server chooses, previewed, then confirmed.
 
-An upload is stored as ``MEDIA_ROOT/workbooks/<random>.xlsx`` and remembered
-in the uploader's session under that random token, with the round it is for.
+A workbook is stored as ``MEDIA_ROOT/workbooks/<random>.xlsx`` (a flat
+entries file as ``MEDIA_ROOT/entry-files/<random>.csv`` or ``.xlsx``) and
+remembered in the uploader's session under that random token. The client
+only ever sends the token back: a token this session did not store is
+unknown, so no request can name a file the server did not save itself.
 Confirming re-reads the stored file and plans again (the round may have
 changed since the preview), so what is written is always checked afresh.
 """
@@ -21,12 +24,35 @@ from .importer import ImportPlan, apply_plan, authorise_plan, plan_import, read_
 from .xlsx import WorkbookError
 
 SESSION_KEY = "workbook_uploads"
+ENTRY_FILES_KEY = "entry_file_uploads"
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+ZIP_SIGNATURE = b"PK\x03\x04"
 
 
-def upload_dir() -> Path:
-    directory = Path(settings.MEDIA_ROOT) / "workbooks"
+def upload_dir(name: str = "workbooks") -> Path:
+    directory = Path(settings.MEDIA_ROOT) / name
     directory.mkdir(parents=True, exist_ok=True)
     return directory
+
+
+def _save(uploaded_file, directory: Path, suffix: str = ".xlsx") -> tuple[str, Path]:
+    """Write the upload under a new random name, refusing it whole past the size limit."""
+    token = secrets.token_urlsafe(16)
+    path = directory / f"{token}{suffix}"
+    size = 0
+    with path.open("wb") as target:
+        for chunk in uploaded_file.chunks():
+            size += len(chunk)
+            if size > MAX_UPLOAD_BYTES:
+                target.close()
+                path.unlink(missing_ok=True)
+                raise WorkbookError("This file is larger than 50 MB, far larger than any stocktake file.")
+            target.write(chunk)
+    return token, path
+
+
+def _known_token(token: str) -> bool:
+    return bool(token) and len(token) < 64 and token.replace("-", "").replace("_", "").isalnum()
 
 
 @dataclass
@@ -40,17 +66,7 @@ class Upload:
 
 def store(request, uploaded_file, framework: Framework, round_name: str | None) -> Upload:
     """Save an uploaded file under a server-chosen name and remember it in the session."""
-    token = secrets.token_urlsafe(16)
-    path = upload_dir() / f"{token}.xlsx"
-    size = 0
-    with path.open("wb") as target:
-        for chunk in uploaded_file.chunks():
-            size += len(chunk)
-            if size > 50 * 1024 * 1024:
-                target.close()
-                path.unlink(missing_ok=True)
-                raise WorkbookError("This file is larger than 50 MB, far larger than any stocktake workbook.")
-            target.write(chunk)
+    token, path = _save(uploaded_file, upload_dir())
     uploads = request.session.get(SESSION_KEY, {})
     uploads[token] = {"round_name": round_name or None, "framework_id": framework.pk, "name": uploaded_file.name}
     request.session[SESSION_KEY] = uploads
@@ -60,7 +76,7 @@ def store(request, uploaded_file, framework: Framework, round_name: str | None) 
 def recall(request, token: str) -> Upload | None:
     """The upload this session made under ``token``, or None."""
     remembered = request.session.get(SESSION_KEY, {}).get(token)
-    if remembered is None or not token.replace("-", "").replace("_", "").isalnum():
+    if remembered is None or not _known_token(token):
         return None
     path = upload_dir() / f"{token}.xlsx"
     if not path.exists():
@@ -72,6 +88,44 @@ def forget(request, token: str) -> None:
     uploads = request.session.get(SESSION_KEY, {})
     uploads.pop(token, None)
     request.session[SESSION_KEY] = uploads
+    (upload_dir() / f"{token}.xlsx").unlink(missing_ok=True)
+
+
+# Flat entries files ----------------------------------------------------------
+
+
+@dataclass
+class EntryFile:
+    token: str
+    path: Path
+    name: str
+
+
+def store_entry_file(request, uploaded_file) -> EntryFile:
+    """Save a flat entries file (CSV or xlsx, told apart by its content) and remember it in the session."""
+    head = uploaded_file.read(4)
+    uploaded_file.seek(0)
+    token, path = _save(uploaded_file, upload_dir("entry-files"), ".xlsx" if head == ZIP_SIGNATURE else ".csv")
+    remembered = request.session.get(ENTRY_FILES_KEY, {})
+    remembered[token] = {"name": uploaded_file.name[:200], "suffix": path.suffix}
+    request.session[ENTRY_FILES_KEY] = remembered
+    return EntryFile(token, path, uploaded_file.name)
+
+
+def recall_entry_file(request, token: str) -> EntryFile | None:
+    """The entries file this session stored under ``token``, or None: never a file named by the client."""
+    remembered = request.session.get(ENTRY_FILES_KEY, {}).get(token)
+    if remembered is None or not _known_token(token) or remembered.get("suffix") not in (".csv", ".xlsx"):
+        return None
+    path = upload_dir("entry-files") / f"{token}{remembered['suffix']}"
+    return EntryFile(token, path, remembered["name"]) if path.exists() else None
+
+
+def forget_entry_file(request, entry_file: EntryFile) -> None:
+    remembered = request.session.get(ENTRY_FILES_KEY, {})
+    remembered.pop(entry_file.token, None)
+    request.session[ENTRY_FILES_KEY] = remembered
+    entry_file.path.unlink(missing_ok=True)
 
 
 @collection_paused()

@@ -1,4 +1,8 @@
-"""The flat list of entries, for django-import-export (csv, xlsx ...).
+"""The flat list of entries as a django-import-export resource: the benchmark's comparison.
+
+The application imports the flat file with its own importer
+(``stocktake.flat``); this resource is what django-import-export would do
+with the same columns, timed beside it by ``bench/workbook.py``.
 
 One row per entry: id, round, theme or system recommendation (by number),
 level, column place, places, lead-in, text, position. Every lookup goes
