@@ -16,6 +16,7 @@ from atf.models import Recommendation
 from boroughs.models import Place
 
 from .models import Entry, Return, Round
+from .returns import readable_return_places
 
 
 @dataclass
@@ -52,7 +53,13 @@ def _counts(user, round_: Round, key: str) -> Counter:
 def grid(user, round_: Round, view: str = "themes") -> tuple[list[Place], list[GridRow]]:
     framework = round_.framework
     places = list(Place.objects.filter(system=framework.system, kind=Place.Kind.BOROUGH).order_by("name"))
-    statuses = dict(Return.objects.filter(round=round_).values_list("place_id", "status"))
+    # A return's status is the reviewers' and that place's lead's to read; others see no status.
+    readable = readable_return_places(user, places)
+    statuses = {
+        place_id: status
+        for place_id, status in Return.objects.filter(round=round_).values_list("place_id", "status")
+        if place_id in readable
+    }
     rows: list[GridRow] = []
 
     def build(items, counts, label, code, query):
@@ -60,7 +67,7 @@ def grid(user, round_: Round, view: str = "themes") -> tuple[list[Place], list[G
             cells = [
                 Cell(
                     counts.get((item.pk, p.pk), 0),
-                    statuses.get(p.pk, Return.Status.DRAFT),
+                    statuses.get(p.pk, Return.Status.DRAFT) if p.pk in readable else None,
                     f"round={round_.pk}&place={p.pk}&{query}={item.pk}",
                 )
                 for p in places

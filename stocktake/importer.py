@@ -482,6 +482,8 @@ def plan_import(parsed: ParsedStocktake, framework: Framework, round_name: str |
     round_ = Round.objects.filter(name=name).first()
     if round_ is not None and round_.framework_id != framework.pk:
         raise WorkbookError(f"The round “{name}” belongs to {round_.framework}, not {framework}.")
+    if round_ is not None:
+        refuse_closed(round_)
     plan = ImportPlan(round_name=name, round_exists=round_ is not None, parsed=parsed)
 
     existing: dict[CellKey, list[Entry]] = defaultdict(list)
@@ -584,6 +586,8 @@ def apply_plan(
             "status": Round.Status.OPEN,
         },
     )
+    if not started:
+        refuse_closed(round_)  # closed since the plan was made
     _write_rows(round_, plan.parsed, framework)
     column_places = {p.pk: p for p in Place.objects.filter(system=framework.system, kind__in=LEVEL_KINDS)}
     now = timezone.now()
@@ -754,6 +758,15 @@ def _write_rows(round_: Round, parsed: ParsedStocktake, framework: Framework) ->
 # Who may import what --------------------------------------------------------
 
 
+def refuse_closed(round_: Round) -> None:
+    """A closed round takes no import, whoever sends it, until a reviewer reopens it."""
+    if not round_.is_open:
+        raise WorkbookError(
+            f"The round “{round_}” is closed, so nothing can be imported into it. "
+            "An ICS reviewer can reopen it (change its status to Open) if it needs changing."
+        )
+
+
 def authorise_plan(plan: ImportPlan, framework: Framework, user) -> None:
     """Refuse the whole plan if any part of it is not the user's to change.
 
@@ -783,12 +796,19 @@ def authorise_plan(plan: ImportPlan, framework: Framework, user) -> None:
     changeable = set(
         access.restrict(Entry.objects.filter(round=round_), user, access.CHANGE).values_list("pk", flat=True)
     )
+    # A refusal names the cell, and quotes an entry only to those who may read it.
+    readable = set(access.restrict(Entry.objects.filter(round=round_), user, access.VIEW).values_list("pk", flat=True))
+
+    def named(entry: Entry) -> str:
+        cell = plan.parsed.coordinates.get(_cell_key(entry), "a cell")
+        return f"{cell}: “{entry.full_text[:60]}”" if entry.pk in readable else f"{cell}: text you cannot see"
+
     for entry, _, cell_entry in plan._updates:
         if entry.pk not in changeable or not set(cell_entry.place_ids) <= yours or not cell_entry.place_ids:
-            problems.append(f"{plan.parsed.coordinates.get(_cell_key(entry), 'a cell')}: “{entry.full_text[:60]}”")
+            problems.append(named(entry))
     for entry in plan._deletes:
         if entry.pk not in changeable:
-            problems.append(f"{plan.parsed.coordinates.get(_cell_key(entry), 'a cell')}: “{entry.full_text[:60]}”")
+            problems.append(named(entry))
     for key, _, cell_entry in plan._creates:
         if key[2] is not None or not cell_entry.place_ids or not set(cell_entry.place_ids) <= yours:
             problems.append(f"{plan.parsed.coordinates.get(key, 'a cell')}: “{cell_entry.full_text[:60]}”")

@@ -25,6 +25,27 @@ def return_for(round_: Round, place: Place) -> Return:
     return Return.objects.filter(round=round_, place=place).first() or Return(round=round_, place=place)
 
 
+def readable_return_places(user, places) -> set[int]:
+    """Which of ``places`` the user may read the return of: its status and the ICS's comment."""
+    ids = [p.pk for p in places]
+    scope = access.scope_for(user)
+    if scope.superuser:
+        return set(ids)
+    return set(Place.objects.filter(access.return_places(scope), pk__in=ids).values_list("pk", flat=True))
+
+
+def may_read_return(user, place: Place) -> bool:
+    return place.pk in readable_return_places(user, [place])
+
+
+def visible_return(user, round_: Round, place: Place) -> Return | None:
+    """The place's return as the user may read it: None for those who may not (other leads, viewers)."""
+    found = access.restrict(Return.objects.filter(round=round_, place=place), user, access.VIEW).first()
+    if found is not None:
+        return found
+    return Return(round=round_, place=place) if may_read_return(user, place) else None
+
+
 def may_edit(user, round_: Round, place: Place) -> bool:
     """May the user add and change the place's entries in this round?"""
     if not round_.is_open:
@@ -38,10 +59,16 @@ def may_edit(user, round_: Round, place: Place) -> bool:
 
 
 def may_review(user, round_: Round) -> bool:
-    return access.can(user, access.CHANGE, round_)
+    return round_.is_open and access.can(user, access.CHANGE, round_)
+
+
+def closed_message(round_: Round) -> str:
+    return f"“{round_}” is closed, so nothing in it can be changed. An ICS reviewer can reopen it."
 
 
 def require_edit(user, round_: Round, place: Place) -> None:
+    if not round_.is_open:
+        raise PermissionDenied(closed_message(round_))
     if not may_edit(user, round_, place):
         raise PermissionDenied("This return cannot be changed now.")
 
@@ -152,6 +179,8 @@ def submit(user, round_: Round, place: Place) -> Return:
 @transaction.atomic
 def review(user, round_: Round, place: Place, *, decision: str, comment: str) -> Return:
     """Return the place's submission with a comment, or accept it."""
+    if not round_.is_open:
+        raise PermissionDenied(closed_message(round_))
     if not may_review(user, round_):
         raise PermissionDenied
     if decision not in (Return.Status.RETURNED, Return.Status.ACCEPTED):

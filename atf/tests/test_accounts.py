@@ -9,6 +9,7 @@ from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
 
+from atf import signin
 from atf.models import Membership
 
 
@@ -68,13 +69,71 @@ def test_sessions_last_a_working_day_of_inactivity():
     assert settings.SESSION_SAVE_EVERY_REQUEST
 
 
-def test_repeated_failed_logins_are_locked_out(world):
+def _fail(client, username="lead-knowsley", times=1, address="10.1.1.1"):
+    for _ in range(times):
+        client.post(reverse("login"), {"username": username, "password": "wrong password!!"}, REMOTE_ADDR=address)
+
+
+def _sign_in(client, username="lead-knowsley", address="10.1.1.1"):
+    return client.post(
+        reverse("login"), {"username": username, "password": "a long enough password"}, REMOTE_ADDR=address
+    )
+
+
+def _age_attempts(minutes):
+    """As if the last failures had happened ``minutes`` earlier."""
+    from datetime import timedelta
+
+    from axes.models import AccessAttempt
+
+    for attempt in AccessAttempt.objects.all():
+        attempt.attempt_time -= timedelta(minutes=minutes)
+        attempt.save(update_fields=["attempt_time"])
+
+
+def test_repeated_failed_logins_are_held_back_for_a_minute(world):
     client = Client()
-    for _ in range(settings.AXES_FAILURE_LIMIT):
-        client.post(reverse("login"), {"username": "lead-knowsley", "password": "wrong password!!"})
-    response = client.post(reverse("login"), {"username": "lead-knowsley", "password": "a long enough password"})
+    _fail(client, times=signin.FREE_FAILURES)
+    response = _sign_in(client)
     assert response.status_code == 429
+    assert "Wait 1 minute" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_the_cool_off_passes_and_the_right_password_then_works(world):
+    client = Client()
+    _fail(client, times=signin.FREE_FAILURES)
+    _age_attempts(minutes=1.1)
+    response = _sign_in(client)
+    assert response.status_code == 302 and "_auth_user_id" in client.session
+
+
+def test_each_further_failure_doubles_the_cool_off_up_to_fifteen_minutes(world):
+    client = Client()
+    _fail(client, times=signin.FREE_FAILURES)
+    _age_attempts(minutes=1.1)
+    _fail(client)  # the sixth: two minutes now
+    _age_attempts(minutes=1.1)
+    assert _sign_in(client).status_code == 429
+    _age_attempts(minutes=1)
+    assert _sign_in(client).status_code == 302
+    assert [signin.cool_off_after(n).total_seconds() / 60 for n in range(4, 11)] == [0, 1, 2, 4, 8, 15, 15]
+
+
+def test_a_colleague_on_the_same_network_and_the_user_elsewhere_are_not_held_back(world):
+    attacker = Client()
+    _fail(attacker, times=signin.FREE_FAILURES + 3)
+    assert _sign_in(Client(), username="lead-halton").status_code == 302  # same address, other user
+    assert _sign_in(Client(), address="10.2.2.2").status_code == 302  # same user, other address
+
+
+def test_a_success_clears_the_count(world):
+    client = Client()
+    _fail(client, times=signin.FREE_FAILURES - 1)
+    assert _sign_in(client).status_code == 302
+    client.post(reverse("logout"))
+    _fail(client, times=signin.FREE_FAILURES - 1)
+    assert _sign_in(client).status_code == 302
 
 
 def test_a_good_login_works_and_lands_on_home(world):
