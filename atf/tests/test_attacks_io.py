@@ -340,3 +340,81 @@ def test_odd_query_strings_never_answer_500(world, query, role):
     ]
     for url in urls:
         assert client.get(url, query).status_code < 500, url
+
+
+# Several users at once ---------------------------------------------------------
+
+
+def test_a_round_seen_by_four_users_as_it_moves_leaks_nothing_at_any_step(world, tmp_path, settings):
+    """A lead drafts, imports and submits; the reviewer returns it; others look at every step.
+
+    After each step, every page and download of each user is read: the other
+    lead and the viewer never see Knowsley's draft, its status or the ICS's
+    comment; the lead and the reviewer do once they should.
+    """
+    settings.MEDIA_ROOT = tmp_path
+    users = {role: signed_in(getattr(world.users, role)) for role in ("lead", "other_lead", "viewer", "reviewer")}
+    round_ = world.rounds.open
+    secret_draft = 'Knowsley draft: =HYPERLINK("http://x") confidential pilot'
+    comment = "Please split the pilot into two entries"
+
+    def seen_by(role) -> str:
+        client = users[role]
+        texts = [
+            client.get(reverse("home")).content.decode(),
+            client.get(reverse("stocktake:return_detail", args=[round_.slug, "knowsley"])).content.decode(),
+            client.get(reverse("stocktake:coverage", args=[round_.slug])).content.decode(),
+            client.get(reverse("stocktake:entry_list")).content.decode(),
+            client.get(reverse("stocktake:search"), {"q": "confidential"}).content.decode(),
+            client.get(reverse("stocktake:entry_list"), {"_export": "csv"}).content.decode("utf-8-sig"),
+            "\n".join(str(v) for v in _xlsx_values(client.get(reverse("stocktake:entry_list"), {"_export": "xlsx"}))),
+            "\n".join(
+                str(v) for v in _xlsx_values(client.get(reverse("stocktake:round_workbook", args=[round_.slug])))
+            ),
+        ]
+        return "\n".join(texts)
+
+    def check(draft_readers, comment_readers):
+        for role in users:
+            page = seen_by(role)
+            assert ("confidential pilot" in page) is (role in draft_readers), (role, "draft")
+            assert (comment in page) is (role in comment_readers), (role, "comment")
+
+    # 1. The lead adds a draft through the flat import.
+    header = "id,round,theme,level,places,lead_in,text,position\n"
+    row = f',{round_.name},1,borough,Knowsley,Knowsley - ,"{secret_draft.replace(chr(34), chr(34) * 2)}",5\n'
+    preview = users["lead"].post(
+        reverse("admin:stocktake_entry_import"),
+        {"entries_file": SimpleUploadedFile("mine.csv", (header + row).encode())},
+    )
+    users["lead"].post(reverse("admin:stocktake_entry_import_confirm", args=[preview.context["token"]]))
+    assert Entry.objects.filter(text=secret_draft).exists()
+    check(draft_readers={"lead", "reviewer"}, comment_readers=set())
+
+    # 2. The lead submits: the others now read the entry, never a status or comment.
+    users["lead"].post(reverse("stocktake:return_submit", args=[round_.slug, "knowsley"]))
+    check(draft_readers=set(users), comment_readers=set())
+
+    # 3. The reviewer returns it with a comment: for the lead and the reviewer only.
+    users["reviewer"].post(
+        reverse("stocktake:return_review", args=[round_.slug, "knowsley"]),
+        {"decision": "returned", "comment": comment},
+    )
+    check(draft_readers={"lead", "reviewer"}, comment_readers={"lead", "reviewer"})
+
+    # 4. The other lead tries to reach it by id through the import: refused, and not quoted back.
+    entry = Entry.objects.get(text=secret_draft)
+    hostile = f"{entry.pk},{round_.name},1,borough,Halton,Halton - ,Taken over,0\n"
+    attempt = users["other_lead"].post(
+        reverse("admin:stocktake_entry_import"),
+        {"entries_file": SimpleUploadedFile("theirs.csv", (header + hostile).encode())},
+    )
+    assert "confidential pilot" not in attempt.content.decode()
+    entry.refresh_from_db()
+    assert entry.text == secret_draft
+    check(draft_readers={"lead", "reviewer"}, comment_readers={"lead", "reviewer"})
+
+
+def _xlsx_values(response):
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return [cell.value for cell in _xlsx_cells(content)]

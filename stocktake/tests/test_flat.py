@@ -42,10 +42,19 @@ def test_a_file_touching_someone_else_s_entry_changes_nothing(world):
     assert not Entry.objects.filter(text="Overwritten").exists()
 
 
-def test_a_lead_cannot_create_an_ics_level_entry(world):
+@pytest.mark.parametrize(
+    ("column_place", "refusal"),
+    [
+        # An ICS-level entry sits in an ICS's column: without one the row is inconsistent ...
+        ("", "sits in the column of a place of that kind"),
+        # ... and a lead may not report in the ICS's column.
+        ("Cheshire and Merseyside", "not a place you may report for"),
+    ],
+)
+def test_a_lead_cannot_create_an_ics_level_entry(world, column_place, refusal):
     rows = exported(Entry.objects.filter(pk=world.entries.knowsley.pk))
-    rows[0].update(id="", level="ics", text="Planted at ICS level")
-    with pytest.raises(FlatImportError, match="may not change"):
+    rows[0].update(id="", level="ics", column_place=column_place, text="Planted at ICS level")
+    with pytest.raises(FlatImportError, match=refusal):
         import_flat(rows, user=world.users.lead)
     assert not Entry.objects.filter(text="Planted at ICS level").exists()
 
