@@ -432,7 +432,8 @@ def _word_diff(a: str, b: str) -> list[tuple[str, str]]:
 
 def search(request):
     """Who else does this? Full-text search on PostgreSQL, word matching elsewhere."""
-    query = request.GET.get("q", "").strip()[:200]
+    # PostgreSQL refuses NUL characters in text: a query cannot usefully hold one.
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:200]
     results = []
     if query:
         entries = access.restrict(

@@ -337,6 +337,7 @@ def test_odd_query_strings_never_answer_500(world, query, role):
         reverse("commissions:overview"),
         reverse("admin:stocktake_entry_changelist"),
         reverse("admin:stocktake_entry_export"),
+        reverse("admin:commissions_action_changelist"),
     ]
     for url in urls:
         assert client.get(url, query).status_code < 500, url
