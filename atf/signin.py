@@ -51,23 +51,24 @@ def _failures_and_last(request, credentials):
     return failures, last
 
 
-def remaining_cool_off(request, credentials=None) -> timedelta:
+def _held_back(request, credentials) -> tuple[int, timedelta]:
+    """The pair's failures, and how much longer it is held back (zero when it is not)."""
     failures, last = _failures_and_last(request, credentials)
     if failures < FREE_FAILURES or not last:
-        return timedelta(0)
-    return max(timedelta(0), last + cool_off_after(failures) - timezone.now())
+        return failures, timedelta(0)
+    return failures, max(timedelta(0), last + cool_off_after(failures) - timezone.now())
 
 
 def failure_limit(request, credentials=None) -> int:
-    failures, _ = _failures_and_last(request, credentials)
-    if failures < FREE_FAILURES:
+    failures, remaining = _held_back(request, credentials)
+    if failures < FREE_FAILURES or remaining > timedelta(0):
         return FREE_FAILURES
-    return FREE_FAILURES if remaining_cool_off(request, credentials) > timedelta(0) else failures + 1
+    return failures + 1
 
 
 def lockout_response(request, original_response=None, credentials=None):
     """The page a held-back sign-in gets: how long to wait, and who can unlock it sooner."""
-    remaining = remaining_cool_off(request, credentials)
+    _, remaining = _held_back(request, credentials)
     minutes = max(1, -(-int(remaining.total_seconds()) // 60))  # rounded up
     return render(
         request,

@@ -20,8 +20,8 @@ from import_export import fields, resources, widgets
 from atf import access
 from atf.models import SystemRecommendation, Theme
 from boroughs.models import Place
-
-from .models import Entry, Round
+from stocktake.flat import COLUMNS
+from stocktake.models import Entry, Round
 
 
 class ScopedForeignKeyWidget(widgets.ForeignKeyWidget):
@@ -77,18 +77,7 @@ class EntryResource(resources.ModelResource):
 
     class Meta:
         model = Entry
-        fields = (
-            "id",
-            "round",
-            "theme",
-            "system_recommendation",
-            "level",
-            "column_place",
-            "places",
-            "lead_in",
-            "text",
-            "position",
-        )
+        fields = COLUMNS
         export_order = fields
         import_id_fields = ("id",)
         skip_unchanged = True

@@ -54,7 +54,7 @@ from atf.loader import DEMO_WORKBOOK, load_framework  # noqa: E402
 from boroughs.demo import load_places  # noqa: E402
 from boroughs.models import Place  # noqa: E402
 from stocktake.exporter import cell_texts, write_workbook  # noqa: E402
-from stocktake.flat import import_flat, read_rows  # noqa: E402
+from stocktake.flat import COLUMNS, import_flat, read_rows  # noqa: E402
 from stocktake.importer import import_stocktake  # noqa: E402
 from stocktake.models import Entry, Round  # noqa: E402
 
@@ -288,20 +288,7 @@ def write_floor(path, rows):
 def write_flat_file(path, round_name, boroughs):
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(
-            [
-                "id",
-                "round",
-                "theme",
-                "system_recommendation",
-                "level",
-                "column_place",
-                "places",
-                "lead_in",
-                "text",
-                "position",
-            ]
-        )
+        writer.writerow(COLUMNS)
         for index in range(FLAT_ROWS):
             place = random.choice(boroughs)
             writer.writerow(

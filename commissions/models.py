@@ -1,46 +1,12 @@
 """Inequalities Commissions and the boards like them."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from atf.access import ScopedQuerySet
-
-
-class RelationsChecked(models.Model):
-    """Rows whose links to other rows must stay within one commission or meeting.
-
-    ``clean()`` says which link is wrong (forms, the admin and its history
-    revert all call it), and ``save()`` checks again, so that no path, a
-    library's included, can store a row that points into another tenant.
-    """
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        errors = self.relation_errors()
-        if errors:
-            raise ValidationError(errors)
-        super().save(*args, **kwargs)
-
-    def relation_errors(self) -> dict[str, str]:
-        return {}
-
-    def clean(self):
-        super().clean()
-        errors = self.relation_errors()
-        if errors:
-            raise ValidationError(errors)
-
-
-def _same(obj, link: str, attribute: str, expected) -> bool:
-    """Is ``obj.link`` unset, or its ``attribute`` equal to ``expected``?"""
-    if getattr(obj, f"{link}_id") is None:
-        return True
-    return getattr(getattr(obj, link), attribute) == expected
+from atf.consistency import RelationsChecked, unset_or_matching
 
 
 class Commission(models.Model):
@@ -176,7 +142,7 @@ class AgendaItem(RelationsChecked):
         return f"{self.number}. {self.title}"
 
     def relation_errors(self) -> dict[str, str]:
-        if self.meeting_id and not _same(self, "parent", "meeting_id", self.meeting_id):
+        if self.meeting_id and not unset_or_matching(self, "parent", "meeting_id", self.meeting_id):
             return {"parent": "An item can only sit under another item of the same meeting."}
         return {}
 
@@ -222,7 +188,7 @@ class Attendance(RelationsChecked):
         return f"{self.member or self.name_or_position}: {self.get_status_display()}"
 
     def relation_errors(self) -> dict[str, str]:
-        if self.meeting_id and not _same(self, "member", "commission_id", self.meeting.commission_id):
+        if self.meeting_id and not unset_or_matching(self, "member", "commission_id", self.meeting.commission_id):
             return {"member": "Choose a member of this meeting's commission."}
         return {}
 
@@ -254,7 +220,7 @@ class Decision(RelationsChecked):
         return f"({self.number}) {self.text[:80]}"
 
     def relation_errors(self) -> dict[str, str]:
-        if self.meeting_id and not _same(self, "item", "meeting_id", self.meeting_id):
+        if self.meeting_id and not unset_or_matching(self, "item", "meeting_id", self.meeting_id):
             return {"item": "Choose an agenda item of this decision's meeting."}
         return {}
 
@@ -330,7 +296,7 @@ class Action(RelationsChecked):
         errors = {}
         if self.commission_id is None:  # a form that sets it after validation; checked again on save
             return errors
-        if not _same(self, "meeting", "commission_id", self.commission_id):
+        if not unset_or_matching(self, "meeting", "commission_id", self.commission_id):
             errors["meeting"] = "Choose a meeting of this action's commission."
         if self.paragraph_id is not None:
             item = self.paragraph.item
@@ -338,9 +304,9 @@ class Action(RelationsChecked):
                 errors["paragraph"] = "Choose a paragraph of this action's commission's minutes."
             elif self.meeting_id is not None and item.meeting_id != self.meeting_id:
                 errors["paragraph"] = "Choose a paragraph of the minutes of this action's meeting."
-        if not _same(self, "owner_member", "commission_id", self.commission_id):
+        if not unset_or_matching(self, "owner_member", "commission_id", self.commission_id):
             errors["owner_member"] = "Choose a member of this action's commission."
-        if not _same(self, "priority", "commission_id", self.commission_id):
+        if not unset_or_matching(self, "priority", "commission_id", self.commission_id):
             errors["priority"] = "Choose one of this action's commission's priorities."
         return errors
 

@@ -1,13 +1,13 @@
 """Stocktake rounds and the activity that places report in them."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from atf.access import ScopedQuerySet
 from atf.bulk import insert_rows
+from atf.consistency import RelationsChecked
 from boroughs.models import Place
 
 from . import layout
@@ -79,7 +79,7 @@ def section_errors(obj) -> dict[str, str]:
     return errors
 
 
-class Row(models.Model):
+class Row(RelationsChecked):
     """A theme's or system recommendation's row of a round's workbook.
 
     Keeps the row's own cells as they were sent (the first column's heading
@@ -115,8 +115,11 @@ class Row(models.Model):
     def __str__(self) -> str:
         return f"{self.round}: {self.theme or self.system_recommendation}"
 
+    def relation_errors(self) -> dict[str, str]:
+        return section_errors(self)
 
-class Entry(models.Model):
+
+class Entry(RelationsChecked):
     """One piece of activity reported in a round, under a theme or a system recommendation.
 
     ``lead_in`` is the text that named the places in the workbook (“Knowsley - ”,
@@ -165,13 +168,6 @@ class Entry(models.Model):
     def __str__(self) -> str:
         return (self.lead_in + self.text)[:80]
 
-    def save(self, *args, **kwargs):
-        # Checked on every save, not only in forms, so that no path stores an
-        # entry whose level and column disagree (which would change who reads it).
-        if errors := self.relation_errors():
-            raise ValidationError(errors)
-        super().save(*args, **kwargs)
-
     @staticmethod
     def level_error(level: str, column_place: Place | None) -> str | None:
         """Why an entry at ``level`` cannot sit in ``column_place``'s column, or None if it can."""
@@ -191,11 +187,6 @@ class Entry(models.Model):
             errors["column_place"] = problem
         return errors
 
-    def clean(self):
-        super().clean()
-        if errors := self.relation_errors():
-            raise ValidationError(errors)
-
     @property
     def full_text(self) -> str:
         """The entry as it reads in the workbook."""
@@ -206,7 +197,7 @@ class Entry(models.Model):
         return self.theme or self.system_recommendation
 
 
-class RecommendationCell(models.Model):
+class RecommendationCell(RelationsChecked):
     """A filled-in cell of a round's Recommendations sheet, kept word for word.
 
     The sheet is a template the ICS sends out beside the Themes sheet: a row
@@ -262,6 +253,9 @@ class RecommendationCell(models.Model):
         else:
             column = self.get_column_display()
         return f"{self.round}: {self.system_recommendation.number}, {column}"
+
+    def relation_errors(self) -> dict[str, str]:
+        return section_errors(self)
 
     @property
     def key(self) -> tuple[int, str, int | None]:

@@ -96,7 +96,7 @@ def add_entry(user, round_: Round, place: Place, *, section, text: str, places, 
     entry.places.set(place_ids)
     entry.recommendations.set(recommendations)
     entry.indicators.set(indicators)
-    _ensure_still_theirs(user, entry)
+    access.require_still_changeable(user, [entry])
     return entry
 
 
@@ -113,14 +113,8 @@ def update_entry(user, entry: Entry, *, text: str, places, recommendations=(), i
     entry.places.set(place_ids)
     entry.recommendations.set(recommendations)
     entry.indicators.set(indicators)
-    _ensure_still_theirs(user, entry)
+    access.require_still_changeable(user, [entry])
     return entry
-
-
-def _ensure_still_theirs(user, entry: Entry) -> None:
-    access.forget_scope(user)
-    if not access.can(user, access.CHANGE, entry):
-        raise PermissionDenied("That change would put the entry outside what you may change.")
 
 
 @transaction.atomic

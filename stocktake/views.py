@@ -247,7 +247,7 @@ def return_submit(request, round_slug, place_slug):
 def return_review(request, round_slug, place_slug):
     round_ = _round(request, round_slug)
     place = _borough(round_, place_slug)
-    if not round_.is_open and access.can(request.user, access.CHANGE, round_):
+    if not round_.is_open:
         messages.error(request, returns.closed_message(round_))
         return redirect("stocktake:return_detail", round_.slug, place.slug)
     if not returns.may_review(request.user, round_):

@@ -51,8 +51,10 @@ def _as_post(value):
     return str(value)
 
 
-def form_data(model_admin, request, obj) -> tuple[dict, object]:
-    """What the admin's change form of ``obj`` would POST unchanged, and the form class."""
+def form_data(model_admin, user, obj) -> tuple[dict, object]:
+    """What the admin's change form of ``obj`` would POST unchanged for ``user``, and the form."""
+    request = RequestFactory().get("/")
+    request.user = user
     form_class = model_admin.get_form(request, obj)
     form = form_class(instance=obj)
     data: dict = {}
@@ -109,9 +111,7 @@ def test_no_form_moves_a_row_into_another_tenant(matrix_world, case, name, role)
     obj = case.objects(world)[name]
     user = getattr(world.users, role)
     model, model_admin = model_admin_for(case)
-    request = RequestFactory().get("/")
-    request.user = user
-    data, form = form_data(model_admin, request, obj)
+    data, form = form_data(model_admin, user, obj)
     targets = foreign_rows(form, user)
     client = client_for(world, role)
     prefix = f"admin:{case.app}_{case.model}"
@@ -179,10 +179,7 @@ def test_a_reviewer_cannot_make_a_lead_an_ics_reviewer_by_revert_or_change(matri
 def test_a_lead_cannot_turn_its_draft_into_an_ics_level_entry(matrix_world, level):
     world = matrix_world
     entry = world.entries.knowsley
-    model_admin = admin.site._registry[type(entry)]
-    request = RequestFactory().get("/")
-    request.user = world.users.lead
-    data, _ = form_data(model_admin, request, entry)
+    data, _ = form_data(admin.site._registry[type(entry)], world.users.lead, entry)
     for url in (_revert_url(entry, "stocktake_entry"), reverse("admin:stocktake_entry_change", args=[entry.pk])):
         _post_as(world, "lead", url, {**data, "level": level})
         _post_as(world, "lead", url, {**data, "level": level, "column_place": ""})
@@ -197,11 +194,8 @@ def test_a_lead_cannot_turn_its_draft_into_an_ics_level_entry(matrix_world, leve
 def test_a_secretariat_cannot_move_its_meeting_into_another_commission_by_revert(matrix_world):
     world = matrix_world
     meeting = world.minutes.st_helens.meeting
-    model_admin = admin.site._registry[type(meeting)]
-    request = RequestFactory().get("/")
-    request.user = world.users.other_secretariat
-    data, _ = form_data(model_admin, request, world.minutes.cheshire_east.meeting)
     own = world.minutes.cheshire_east.meeting
+    data, _ = form_data(admin.site._registry[type(own)], world.users.other_secretariat, own)
     _post_as(
         world,
         "other_secretariat",
@@ -255,10 +249,7 @@ def test_a_revert_is_one_transaction(matrix_world):
     """The library saves the row and then its many-to-many links: a refusal after both keeps neither."""
     world = matrix_world
     entry = world.entries.knowsley
-    model_admin = admin.site._registry[type(entry)]
-    request = RequestFactory().get("/")
-    request.user = world.users.lead
-    data, _ = form_data(model_admin, request, entry)
+    data, _ = form_data(admin.site._registry[type(entry)], world.users.lead, entry)
     # Valid in the form (a lead's own ward), but an ICS-level entry is not the lead's to keep.
     hostile = {**data, "text": "Rewritten", "level": "ics", "column_place": world.places["knowsley"].pk}
     _post_as(world, "lead", _revert_url(entry, "stocktake_entry"), hostile)
