@@ -108,12 +108,26 @@ class _Lookups:
         def scoped(queryset, action):
             return queryset if user is None else access.restrict(queryset, user, action)
 
-        self.rounds = {r.name: r for r in scoped(Round.objects.all(), access.ATTACH)}
+        # Rows name rounds the user may read (an export of a closed round comes back unchanged);
+        # entries are added to, or moved into, open rounds the user may add to only, whoever
+        # imports, the command without --as included.
+        self.rounds = {r.name: r for r in scoped(Round.objects.all(), access.VIEW)}
+        self.round_names = {r.pk: r for r in self.rounds.values()}
+        self.addable_rounds = set(
+            scoped(Round.objects.filter(status=Round.Status.OPEN), access.ATTACH).values_list("pk", flat=True)
+        )
         self.themes = {(t.framework_id, t.number): t.pk for t in Theme.objects.all()}
         self.system_recommendations = {(s.framework_id, s.number): s.pk for s in SystemRecommendation.objects.all()}
         self.place_objects = {p.pk: p for p in scoped(Place.objects.all(), access.ATTACH)}
         self.places = {p.name: p.pk for p in self.place_objects.values()}
-        self.changeable = set(scoped(Entry.objects.all(), access.CHANGE).values_list("pk", flat=True))
+        # An entry the user may read but not change is compared with every place it names.
+        self.every_place_object = {p.pk: p for p in Place.objects.all()}
+        self.every_place = {p.name: p.pk for p in self.every_place_object.values()}
+        self.changeable = set(
+            scoped(Entry.objects.exclude(access.frozen(Entry)), access.CHANGE).values_list("pk", flat=True)
+        )
+        # Rows the user may read come back unchanged in a re-imported export; only a change needs the right.
+        self.readable = set(scoped(Entry.objects.all(), access.VIEW).values_list("pk", flat=True))
 
 
 CHUNK = 2000
@@ -142,9 +156,9 @@ def import_flat(rows, *, user=None, dry_run: bool = False) -> FlatResult:
             if entry_id is None:
                 creates.append((Entry(**values), place_ids))
             else:
-                updates[entry_id] = (values, place_ids)
+                updates[entry_id] = (values, place_ids, number)
         if not result.errors:
-            written += _write_chunk(creates, updates, user, result)
+            written += _write_chunk(creates, updates, user, result, lookups)
     if result.errors:
         raise FlatImportError(result.errors)
     if user is not None:
@@ -174,15 +188,27 @@ def _chunks(iterable, size):
         yield chunk
 
 
-def _write_chunk(creates, updates, user, result: FlatResult) -> list[int]:
+def _not_addable(round_: Round) -> str:
+    if not round_.is_open:
+        return f"the round “{round_}” is closed. An ICS reviewer can reopen it if it needs changing."
+    return f"“{round_}” is not a round you may add entries to."
+
+
+def _write_chunk(creates, updates, user, result: FlatResult, lookups: _Lookups) -> list[int]:
     now = timezone.now()
     changed: list[Entry] = []
     changed_places: dict[int, list[int]] = {}
     for entry in Entry.objects.filter(pk__in=list(updates)).prefetch_related("places"):
-        values, place_ids = updates[entry.pk]
+        values, place_ids, number = updates[entry.pk]
         places_before = sorted(p.pk for p in entry.places.all())
         if all(getattr(entry, name) == value for name, value in values.items()) and places_before == sorted(place_ids):
             result.unchanged += 1
+            continue
+        if entry.pk not in lookups.changeable:
+            result.errors.append(f"Row {number}: entry {entry.pk} is not one you may change. Leave it as it is.")
+            continue
+        if values["round_id"] != entry.round_id and values["round_id"] not in lookups.addable_rounds:
+            result.errors.append(f"Row {number}: {_not_addable(lookups.round_names[values['round_id']])}")
             continue
         for name, value in values.items():
             setattr(entry, name, value)
@@ -190,6 +216,8 @@ def _write_chunk(creates, updates, user, result: FlatResult) -> list[int]:
         changed.append(entry)
         if places_before != sorted(place_ids):
             changed_places[entry.pk] = place_ids
+    if result.errors:
+        return []
     result.updated += len(changed)
     result.created += len(creates)
     if changed:
@@ -224,12 +252,15 @@ def _parse(row: dict, number: int, lookups: _Lookups, errors: list[str]):
     raw_id = (row.get("id") or "").strip()
     entry_id = None
     if raw_id:
-        if not raw_id.isdigit() or int(raw_id) not in lookups.changeable:
+        if not raw_id.isdigit() or int(raw_id) not in lookups.readable:
             return fail(f"entry {raw_id} is not one you may change. Leave the id blank to add a new entry.")
         entry_id = int(raw_id)
-    round_ = lookups.rounds.get((row.get("round") or "").strip())
+    round_name = (row.get("round") or "").strip()
+    round_ = lookups.rounds.get(round_name)
     if round_ is None:
         return fail(f"“{row.get('round', '')}” is not a round you may add entries to.")
+    if entry_id is None and round_.pk not in lookups.addable_rounds:
+        return fail(_not_addable(round_))
     theme = (row.get("theme") or "").strip()
     system = (row.get("system_recommendation") or "").strip()
     if bool(theme) == bool(system):
@@ -244,19 +275,23 @@ def _parse(row: dict, number: int, lookups: _Lookups, errors: list[str]):
     if level not in Level.values:
         return fail(f"“{level}” is not a level ({', '.join(Level.values)}).")
     column_name = (row.get("column_place") or "").strip()
-    column_id = lookups.places.get(column_name) if column_name else None
+    read_only = entry_id is not None and entry_id not in lookups.changeable
+    places, place_objects = (
+        (lookups.every_place, lookups.every_place_object) if read_only else (lookups.places, lookups.place_objects)
+    )
+    column_id = places.get(column_name) if column_name else None
     if column_name and column_id is None:
         return fail(f"“{column_name}” is not a place you may report for.")
-    if problem := Entry.level_error(level, lookups.place_objects.get(column_id)):
+    if problem := Entry.level_error(level, place_objects.get(column_id)):
         return fail(problem)
     place_ids = []
     for name in (row.get("places") or "").split(PLACE_SEPARATOR):
         name = name.strip()
         if not name:
             continue
-        if name not in lookups.places:
+        if name not in places:
             return fail(f"“{name}” is not a place you may attribute entries to.")
-        place_ids.append(lookups.places[name])
+        place_ids.append(places[name])
     text = row.get("text") or ""
     if not text.strip():
         return fail("the text is empty.")

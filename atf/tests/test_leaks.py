@@ -292,3 +292,15 @@ def test_management_commands_act_within_a_user_s_scope(world, tmp_path):
     call_command("export_stocktake", "--round", "Open round 2025", "--output", str(output), "--as", "lead-halton")
     text = openpyxl.load_workbook(output)["Themes"]["G5"].value
     assert "Halton submitted family hub" in text and "Knowsley draft" not in text and "Sefton draft" not in text
+
+
+def test_a_full_export_with_a_closed_round_re_imports_as_no_change(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = logged_in(world.users.reviewer)
+    exported = client.get(reverse("admin:stocktake_entry_export"), {"file_format": "csv"})
+    assert "Sefton 2023 family hub" in exported.content.decode("utf-8-sig")
+    preview = client.post(
+        reverse("admin:stocktake_entry_import"), {"entries_file": SimpleUploadedFile("all.csv", exported.content)}
+    )
+    assert "0 created, 0 updated, 4 unchanged" in preview.content.decode()

@@ -113,3 +113,16 @@ def test_xlsx_files_are_read_too(world, tmp_path):
     book.save(path)
     result = import_flat(read_rows(path), user=world.users.lead)
     assert result.created == 1
+
+
+def test_a_closed_round_takes_nothing_from_the_command_even_without_a_user(world):
+    rows = exported(Entry.objects.filter(pk=world.entries.closed.pk))
+    rows[0].update(text="Rewritten after the round closed")
+    with pytest.raises(FlatImportError, match="is not one you may change"):
+        import_flat(rows)
+    rows[0].update(id="")
+    with pytest.raises(FlatImportError, match="is closed"):
+        import_flat(rows)
+    world.entries.closed.refresh_from_db()
+    assert world.entries.closed.text == "Sefton 2023 family hub"
+    assert not Entry.objects.filter(text="Rewritten after the round closed").exists()
