@@ -304,3 +304,12 @@ def test_a_full_export_with_a_closed_round_re_imports_as_no_change(world):
         reverse("admin:stocktake_entry_import"), {"entries_file": SimpleUploadedFile("all.csv", exported.content)}
     )
     assert "0 created, 0 updated, 4 unchanged" in preview.content.decode()
+
+
+def test_the_admin_export_form_takes_no_round_of_another_system(world):
+    response = logged_in(world.users.lead).get(
+        reverse("admin:stocktake_entry_export"), {"file_format": "csv", "round": world.rounds.nel.pk}
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")  # the form again, with its error
+    assert "Hackney" not in response.content.decode()
