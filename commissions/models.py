@@ -7,6 +7,7 @@ from simple_history.models import HistoricalRecords
 
 from atf.access import ScopedQuerySet
 from atf.consistency import RelationsChecked, unset_or_matching
+from atf.versioning import Versioned
 
 
 class Commission(models.Model):
@@ -147,7 +148,7 @@ class AgendaItem(RelationsChecked):
         return {}
 
 
-class Paragraph(models.Model):
+class Paragraph(Versioned):
     """A numbered paragraph of the minutes under an agenda item, e.g. 12.5."""
 
     item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="paragraphs")
@@ -166,7 +167,7 @@ class Paragraph(models.Model):
         return f"{self.number} {self.text[:60]}"
 
 
-class Attendance(RelationsChecked):
+class Attendance(Versioned, RelationsChecked):
     class Status(models.TextChoices):
         PRESENT = "present", "Present"
         APOLOGIES = "apologies", "Apologies"
@@ -244,7 +245,7 @@ class WorkshopQuestion(models.Model):
         return f"Q{self.number}. {self.question[:80]}"
 
 
-class Action(RelationsChecked):
+class Action(Versioned, RelationsChecked):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         IN_PROGRESS = "in_progress", "In progress"

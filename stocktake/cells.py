@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from atf.text import normalise
 from boroughs.names import PlaceNames
 
 BLANK_LINES = re.compile(r"\n[ \t\u00a0]*\n\s*")
@@ -42,7 +43,7 @@ class UnknownPlace(ValueError):
 
 
 def _clean(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return normalise(text)
 
 
 def split_borough_cell(text: str, names: PlaceNames) -> list[CellEntry]:

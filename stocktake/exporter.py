@@ -19,16 +19,17 @@ from typing import BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Font
 
 from atf import access, outputs
 from atf.bulk import fetch_rows
-from atf.loader import heading_text
-from atf.models import SystemRecommendation, Theme
 from boroughs.models import Place
 
+from . import baseline as baselines
 from . import layout
 from .cells import CellEntry, join_borough_cell, join_level_texts
+from .defaults import default_heading, row_texts
 from .importer import LEVEL_KINDS
 from .models import Entry, RecommendationCell, Round, Row
 
@@ -48,13 +49,14 @@ def level_columns(round_: Round, kinds=LEVEL_KINDS) -> list[Place]:
     )
 
 
-def cell_texts(round_: Round, user=None) -> dict[tuple, str]:
+def cell_texts(round_: Round, user=None, collected: baselines.Baseline | None = None) -> dict[tuple, str]:
     """Every activity cell's text, keyed by (theme id, system recommendation id, column place id).
 
     With a ``user``, only the entries that user may view. Rows are read as
     plain tuples, not model instances: a large round has tens of thousands
     of entries. Only the borough column needs each entry's places (to know
-    which entries run on from the one before).
+    which entries run on from the one before). With ``collected``, each
+    cell's entries are noted in it as the download's baseline.
     """
     entries = Entry.objects.filter(round=round_)
     if user is not None:
@@ -69,6 +71,10 @@ def cell_texts(round_: Round, user=None) -> dict[tuple, str]:
     borough_cells: dict[tuple, list[CellEntry]] = defaultdict(list)
     level_cells: dict[tuple, list[str]] = defaultdict(list)
     for pk, theme_id, system_id, column_id, lead_in, text in fetch_rows(rows):
+        if collected is not None:
+            key = (theme_id, system_id, column_id)
+            noted = baselines.entry_digest(key, lead_in, text, places.get(pk, ()))
+            collected.entries.setdefault(key, []).append((pk, noted))
         if column_id is None:
             borough_cells[(theme_id, system_id, None)].append(CellEntry(lead_in, text, tuple(places.get(pk, ()))))
         else:
@@ -142,11 +148,17 @@ class _Styles:
         return cell
 
 
-def write_workbook(round_: Round, output: BinaryIO, user=None) -> None:
-    """Write ``round_`` as a stocktake workbook to a binary stream (with a ``user``, what they may view)."""
+def write_workbook(round_: Round, output: BinaryIO, user=None, *, record: bool = False) -> None:
+    """Write ``round_`` as a stocktake workbook to a binary stream (with a ``user``, what they may view).
+
+    With ``record``, what the workbook holds is kept as the user's download
+    (``stocktake.baseline``), so that their upload of it is judged on their
+    own changes.
+    """
     framework = round_.framework
     columns = level_columns(round_)
-    texts = cell_texts(round_, user)
+    collected = baselines.Baseline() if record and user is not None else None
+    texts = cell_texts(round_, user, collected)
     rows = {(r.theme_id, r.system_recommendation_id): r for r in Row.objects.filter(round=round_)}
     themes = list(framework.themes.prefetch_related("recommendations", "indicators"))
     system_recommendations = list(framework.system_recommendations.all())
@@ -176,15 +188,16 @@ def write_workbook(round_: Round, output: BinaryIO, user=None) -> None:
         )
         for section in sections:
             theme_id, system_id = key_of(section)
-            row = rows.get((theme_id, system_id))
-            heading = row.heading_text if row and row.heading_text else _default_heading(section)
+            heading, indicators = row_texts(rows.get((theme_id, system_id)), section)
+            if collected is not None:
+                collected.rows[(theme_id, system_id)] = (baselines.digest(heading), baselines.digest(indicators))
             sheet.row(
-                [heading, row.indicators_text if row else _default_indicators(section)]
+                [heading, indicators]
                 + [texts.get((theme_id, system_id, p.pk), "") for p in columns]
                 + [texts.get((theme_id, system_id, None), "")]
             )
 
-    recommendations_sheet = _recommendations_sheet(round_, system_recommendations, below_headers, user)
+    recommendations_sheet = _recommendations_sheet(round_, system_recommendations, below_headers, user, collected)
 
     widths = layout.INDICATORS_COLUMN_WIDTHS
     sheet = indicators_sheet = _Sheet(
@@ -201,17 +214,22 @@ def write_workbook(round_: Round, output: BinaryIO, user=None) -> None:
         sheet.row([str(indicator.number), indicator.name] + fields)
 
     book = Workbook(write_only=True)
+    if collected is not None:
+        token = baselines.record(round_, user, collected)
+        book.custom_doc_props.append(StringProperty(name=baselines.PROPERTY, value=token))
     for planned in (themes_sheet, recommendations_sheet, indicators_sheet):
         planned.write(book)
     book.save(output)
 
 
-def _recommendations_sheet(round_: Round, system_recommendations, freeze: str, user=None) -> _Sheet:
+def _recommendations_sheet(round_: Round, system_recommendations, freeze: str, user=None, collected=None) -> _Sheet:
     """The Recommendations template, with whatever cells of it the round holds."""
     stored = RecommendationCell.objects.filter(round=round_)
     if user is not None:
         stored = access.restrict(stored, user, access.VIEW)
     cells = {cell.key: cell.text for cell in stored}
+    if collected is not None:
+        collected.recommendations = {key: baselines.digest(text) for key, text in cells.items()}
     # The ICS's template has the ICS's and the combined authority's columns; a
     # workbook that came back with another level's column keeps it.
     used = {place_id for _, _, place_id in cells if place_id}
@@ -238,24 +256,12 @@ def _recommendations_sheet(round_: Round, system_recommendations, freeze: str, u
     activity = RecommendationCell.Column.ACTIVITY
     for section in system_recommendations:
         sheet.row(
-            [cells.get((section.pk, RecommendationCell.Column.HEADING, None)) or _default_heading(section)]
+            [cells.get((section.pk, RecommendationCell.Column.HEADING, None)) or default_heading(section)]
             + [cells.get((section.pk, activity, p.pk), "") for p in columns]
             + [cells.get((section.pk, activity, None), "")]
             + [cells.get((section.pk, key, None), "") for key in extras]
         )
     return sheet
-
-
-def _default_heading(section: Theme | SystemRecommendation) -> str:
-    recommendations = [r.text for r in section.recommendations.all()] if isinstance(section, Theme) else []
-    return heading_text(section.number, section.title, recommendations)
-
-
-def _default_indicators(section: Theme | SystemRecommendation) -> str:
-    """For a round that never had a workbook: the theme's indicators, one paragraph each."""
-    if not isinstance(section, Theme):
-        return ""
-    return "\n\n".join(i.name for i in section.indicators.all())
 
 
 def workbook_response(round_: Round, user=None):
@@ -264,7 +270,7 @@ def workbook_response(round_: Round, user=None):
 
     stream = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
     try:
-        write_workbook(round_, stream, user)
+        write_workbook(round_, stream, user, record=user is not None)
     except BaseException:
         stream.close()
         raise

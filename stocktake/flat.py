@@ -22,6 +22,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from atf import access, outputs
 from atf.models import SystemRecommendation, Theme
+from atf.text import normalise, normalise_characters
 from boroughs.models import Place
 
 from .models import Entry, Level, Round, link_places
@@ -304,8 +305,8 @@ def _parse(row: dict, number: int, lookups: _Lookups, errors: list[str]):
         "system_recommendation_id": system_id,
         "level": level,
         "column_place_id": column_id,
-        "lead_in": row.get("lead_in") or "",
-        "text": text,
+        "lead_in": normalise_characters(row.get("lead_in") or ""),
+        "text": normalise(text).strip(),
         "position": int(position),
     }
     return entry_id, values, place_ids

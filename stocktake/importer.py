@@ -21,17 +21,21 @@ from pathlib import Path
 from typing import BinaryIO
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from atf.bulk import collection_paused, fetch_rows, insert_rows
+from atf.bulk import collection_paused, insert_rows
 from atf.loader import heading_text
 from atf.models import Framework, SystemRecommendation, Theme
+from atf.text import normalise
 from boroughs.models import Place
 from boroughs.names import PlaceNames
 
+from . import baseline as baselines
 from . import layout
 from .cells import CellEntry, UnknownPlace, split_borough_cell, split_level_cell
+from .defaults import row_texts
 from .models import Entry, Level, RecommendationCell, Round, Row, WorkbookImport, link_places
 from .xlsx import Sheet, WorkbookError, find_sheet, read_workbook
 
@@ -65,6 +69,8 @@ class ParsedStocktake:
     recommendation_cells: dict[RecommendationKey, str] | None = None
     # The system recommendations whose rows the Recommendations sheet holds.
     recommendation_rows: set[int] = field(default_factory=set)
+    # The token of the download the workbook was made from (``stocktake.baseline``), if it carries one.
+    download_token: str | None = None
 
 
 @dataclass
@@ -89,6 +95,17 @@ class ImportPlan:
     _updates: list[tuple[Entry, int, CellEntry]] = field(default_factory=list, repr=False)
     _deletes: list[Entry] = field(default_factory=list, repr=False)
     _moves: list[tuple[Entry, int]] = field(default_factory=list, repr=False)
+    # Entries moved only to make room, not by the user: their position changes, with no history.
+    _shifts: list[tuple[Entry, int]] = field(default_factory=list, repr=False)
+    _row_writes: list[ParsedRow] = field(default_factory=list, repr=False)
+    # Why the plan cannot be applied as the user: text not theirs, and text others changed since the download.
+    problems: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    from_download: bool = False
+    # Cells holding paragraphs of other places that a lead's upload leaves as they are, one per paragraph.
+    left_out: list[str] = field(default_factory=list)
+    reader: object = field(default=None, repr=False)
+    user: object = field(default=None, repr=False)
     _recommendation_writes: dict[RecommendationKey, str] = field(default_factory=dict, repr=False)
     _recommendation_deletes: list[RecommendationCell] = field(default_factory=list, repr=False)
 
@@ -269,7 +286,9 @@ def read_stocktake(source: str | Path | BinaryIO, framework: Framework) -> Parse
         layout.normalise(layout.SYSTEM_HEADER): layout.SYSTEM_HEADER,
     }
 
-    parsed = ParsedStocktake(title="", recommendations_title="")
+    parsed = ParsedStocktake(
+        title="", recommendations_title="", download_token=sheets.properties.get(baselines.PROPERTY)
+    )
     block: str | None = None
     columns: _Columns | None = None
     seen_blocks: set[str] = set()
@@ -325,8 +344,8 @@ def read_stocktake(source: str | Path | BinaryIO, framework: Framework) -> Parse
             ParsedRow(
                 theme_id,
                 system_id,
-                heading,
-                row.get(columns.indicators, "") if columns.indicators else None,
+                normalise(heading),
+                normalise(row.get(columns.indicators, "")) if columns.indicators else None,
             )
         )
         for column, place in columns.places.items():
@@ -446,15 +465,15 @@ def _read_recommendations(sheet: Sheet, parsed: ParsedStocktake, framework: Fram
             heading_text(section.number, section.title, [])
         ):
             # Kept only where it differs from the framework's own title, which the export writes otherwise.
-            cells[(section.pk, RecommendationCell.Column.HEADING, None)] = heading
+            cells[(section.pk, RecommendationCell.Column.HEADING, None)] = normalise(heading)
         for column, place in columns.places.items():
             if column in row:
-                cells[(section.pk, RecommendationCell.Column.ACTIVITY, place.pk)] = row[column]
+                cells[(section.pk, RecommendationCell.Column.ACTIVITY, place.pk)] = normalise(row[column])
         if columns.borough in row:
-            cells[(section.pk, RecommendationCell.Column.ACTIVITY, None)] = row[columns.borough]
+            cells[(section.pk, RecommendationCell.Column.ACTIVITY, None)] = normalise(row[columns.borough])
         for column, slot in columns.extras.items():
             if column in row:
-                cells[(section.pk, slot, None)] = row[column]
+                cells[(section.pk, slot, None)] = normalise(row[column])
     if columns is None:
         if len(sheet.cells) > 1:  # more than its title
             parsed.warnings.append(
@@ -469,9 +488,58 @@ def _read_recommendations(sheet: Sheet, parsed: ParsedStocktake, framework: Fram
 # Planning -------------------------------------------------------------------
 
 
+@dataclass
+class _Reader:
+    """What the importing user may do in the round: read, change, and name as places.
+
+    Without a user (a command) or for the ICS's reviewers, everything; for a
+    lead, the tenant rule's answer, read once per plan.
+    """
+
+    limited: bool = False
+    readable: set[int] = field(default_factory=set)
+    changeable: set[int] = field(default_factory=set)
+    yours: set[int] = field(default_factory=set)
+
+    @classmethod
+    def for_user(cls, user, round_: Round | None, framework: Framework) -> _Reader:
+        from atf import access
+
+        if user is None or access.scope_for(user).superuser or access.can(user, access.CHANGE, framework.system):
+            return cls()
+        entries = Entry.objects.filter(round=round_) if round_ else Entry.objects.none()
+        return cls(
+            limited=True,
+            readable=set(access.restrict(entries, user, access.VIEW).values_list("pk", flat=True)),
+            changeable=set(access.restrict(entries, user, access.CHANGE).values_list("pk", flat=True)),
+            yours=set(access.restrict(Place.objects.all(), user, access.ATTACH).values_list("pk", flat=True)),
+        )
+
+    def may_read(self, entry: Entry) -> bool:
+        return not self.limited or entry.pk in self.readable
+
+    def may_change(self, entry: Entry) -> bool:
+        return not self.limited or entry.pk in self.changeable
+
+    def may_name(self, key: CellKey, cell_entry: CellEntry) -> bool:
+        """May the user write this paragraph as a new or changed entry of their own?"""
+        if not self.limited:
+            return True
+        return key[2] is None and bool(cell_entry.place_ids) and set(cell_entry.place_ids) <= self.yours
+
+
 @collection_paused()
-def plan_import(parsed: ParsedStocktake, framework: Framework, round_name: str | None = None) -> ImportPlan:
-    """Compare a parsed workbook with the round it goes into. Writes nothing."""
+def plan_import(
+    parsed: ParsedStocktake, framework: Framework, round_name: str | None = None, *, user=None
+) -> ImportPlan:
+    """Compare a parsed workbook with the round it goes into. Writes nothing.
+
+    The changes are the file's against what it was downloaded as (its
+    baseline, see ``stocktake.baseline``; without one, what the user may
+    read of the round now), applied to the round as it is now. With a
+    ``user``, text the user may not read is neither changed nor quoted, and
+    ``authorise_plan`` then refuses the plan if it changes what is not theirs.
+    """
     name = (round_name or parsed.title or "").strip()
     if not name:
         raise WorkbookError(
@@ -485,78 +553,238 @@ def plan_import(parsed: ParsedStocktake, framework: Framework, round_name: str |
     if round_ is not None:
         refuse_closed(round_)
     plan = ImportPlan(round_name=name, round_exists=round_ is not None, parsed=parsed)
+    plan.user = user
+    plan.reader = _Reader.for_user(user, round_, framework)
+    baseline = baselines.recall(parsed.download_token, round_, user)
+    plan.from_download = baseline is not None
 
     existing: dict[CellKey, list[Entry]] = defaultdict(list)
-    existing_rows: dict[tuple, Row] = {}
     if round_ is not None:
         entries = Entry.objects.filter(round=round_).prefetch_related("places").order_by("position", "pk")
         for entry in entries:
-            key = (entry.theme_id, entry.system_recommendation_id, entry.column_place_id)
-            existing[key].append(entry)
-        existing_rows = {(r.theme_id, r.system_recommendation_id): r for r in Row.objects.filter(round=round_)}
+            existing[_cell_key(entry)].append(entry)
 
-    for parsed_row in parsed.rows:
-        row = existing_rows.get((parsed_row.theme_id, parsed_row.system_recommendation_id))
-        if (
-            row is None
-            or row.heading_text != parsed_row.heading_text
-            or (parsed_row.indicators_text is not None and row.indicators_text != parsed_row.indicators_text)
-        ):
-            plan.row_updates += 1
-
+    _plan_rows(plan, round_, framework, baseline)
     for key, new_entries in parsed.cells.items():
-        old_entries = existing.get(key, [])
-        _plan_cell(plan, key, old_entries, new_entries)
-    _plan_recommendations(plan, round_)
+        base = baseline.entries.get(key, []) if baseline is not None else None
+        _plan_cell(plan, key, existing.get(key, []), new_entries, base)
+    _plan_recommendations(plan, round_, baseline)
+    if plan.left_out:
+        cells = sorted(set(plan.left_out), key=lambda c: (len(c), c))
+        count = len(plan.left_out)
+        plan.parsed.warnings.append(
+            f"{count} paragraph{'s' if count != 1 else ''} in {_listed(cells)} "
+            f"{'does' if count == 1 else 'do'} not start with your borough's name and "
+            f"{'differs' if count == 1 else 'differ'} from what you downloaded, so "
+            f"{'it is' if count == 1 else 'they are'} left as {'it is' if count == 1 else 'they are'}. "
+            f"You can change only your own borough's paragraphs: start each with its name{_example(plan)}."
+        )
     return plan
 
 
-def _plan_recommendations(plan: ImportPlan, round_: Round | None) -> None:
-    """The Recommendations sheet's cells to write or remove; rows the sheet lacks are left as they are."""
+def _plan_rows(plan: ImportPlan, round_: Round | None, framework: Framework, baseline) -> None:
+    """Theme and system recommendation rows whose first cell or Beacon Indicators cell the file changes.
+
+    A round's first workbook writes every row. After that a row counts as
+    changed only where the file differs from what the workbook showed (the
+    framework's own text where the round holds none): a round made on the
+    pages or in the admin takes an unchanged download like any other.
+    """
+    if round_ is None:
+        plan._row_writes = list(plan.parsed.rows)
+        plan.row_updates = len(plan._row_writes)
+        return
+    rows = {(r.theme_id, r.system_recommendation_id): r for r in Row.objects.filter(round=round_)}
+    themes = {t.pk: t for t in framework.themes.prefetch_related("recommendations", "indicators")}
+    systems = {s.pk: s for s in framework.system_recommendations.all()}
+    for parsed_row in plan.parsed.rows:
+        key = (parsed_row.theme_id, parsed_row.system_recommendation_id)
+        section = themes.get(key[0]) if key[0] else systems.get(key[1])
+        heading, indicators = row_texts(rows.get(key), section)
+        if baseline is not None and key in baseline.rows:
+            base_heading, base_indicators = baseline.rows[key]
+        else:
+            base_heading, base_indicators = baselines.digest(heading), baselines.digest(indicators)
+        changed = baselines.digest(parsed_row.heading_text) != base_heading or (
+            parsed_row.indicators_text is not None and baselines.digest(parsed_row.indicators_text) != base_indicators
+        )
+        if changed:
+            plan._row_writes.append(parsed_row)
+    plan.row_updates = len(plan._row_writes)
+
+
+def _plan_recommendations(plan: ImportPlan, round_: Round | None, baseline) -> None:
+    """The Recommendations sheet's cells the file changes; rows the sheet lacks are left as they are."""
     parsed = plan.parsed.recommendation_cells
     if parsed is None:
         return
     existing = {cell.key: cell for cell in RecommendationCell.objects.filter(round=round_)} if round_ else {}
-    plan._recommendation_writes = {
-        key: text for key, text in parsed.items() if key not in existing or existing[key].text != text
-    }
+    if baseline is not None:
+        base = baseline.recommendations
+    elif plan.reader.limited and round_ is not None:
+        from atf import access
+
+        user_cells = access.restrict(RecommendationCell.objects.filter(round=round_), plan.user, access.VIEW)
+        base = {cell.key: baselines.digest(cell.text) for cell in user_cells}
+    else:
+        base = {key: baselines.digest(cell.text) for key, cell in existing.items()}
+    plan._recommendation_writes = {key: text for key, text in parsed.items() if base.get(key) != baselines.digest(text)}
     plan._recommendation_deletes = [
-        cell
-        for key, cell in existing.items()
-        if key not in parsed and cell.system_recommendation_id in plan.parsed.recommendation_rows
+        existing[key]
+        for key in base
+        if key not in parsed and key in existing and key[0] in plan.parsed.recommendation_rows
     ]
     plan.recommendation_updates = len(plan._recommendation_writes) + len(plan._recommendation_deletes)
 
 
-def _signature(entry: Entry | CellEntry) -> tuple:
+def _cell_digest(key: CellKey, entry: Entry | CellEntry) -> str:
     if isinstance(entry, Entry):
-        return (entry.lead_in, entry.text, tuple(sorted(p.pk for p in entry.places.all())))
-    return (entry.lead_in, entry.text, tuple(sorted(entry.place_ids)))
+        return baselines.entry_digest(key, entry.lead_in, entry.text, [p.pk for p in entry.places.all()])
+    return baselines.entry_digest(key, entry.lead_in, entry.text, entry.place_ids)
 
 
-def _plan_cell(plan: ImportPlan, key: CellKey, old: list[Entry], new: list[CellEntry]) -> None:
-    old_signatures = [_signature(e) for e in old]
-    new_signatures = [_signature(e) for e in new]
-    matcher = difflib.SequenceMatcher(a=old_signatures, b=new_signatures, autojunk=False)
+def _plan_cell(
+    plan: ImportPlan, key: CellKey, current: list[Entry], new: list[CellEntry], base: list[tuple[int, str]] | None
+) -> None:
+    """One cell: the file's changes against its baseline, applied to the cell's entries now.
+
+    ``current`` is every entry of the cell now, in order; ``base`` the
+    (id, digest) pairs the download held, or None to compare with what the
+    user may read now. Entries the user may not read are never in the
+    baseline, so they are neither changed, removed nor quoted.
+    """
+    reader = plan.reader
+    by_id = {entry.pk: entry for entry in current}
+    if base is None:
+        base = [(entry.pk, _cell_digest(key, entry)) for entry in current if reader.may_read(entry)]
+    if reader.limited:
+        new = _own_paragraphs(plan, key, new, {d for _, d in base})
+    new_digests = [_cell_digest(key, cell_entry) for cell_entry in new]
+    matcher = difflib.SequenceMatcher(a=[d for _, d in base], b=new_digests, autojunk=False)
+    # The cell's order as the file has it: entries kept (Entry) and created (their index in ``new``).
+    order: list[Entry | int] = []
+    deleted: set[int] = set()
+    where = plan.parsed.coordinates.get(key, "a cell")
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            for offset in range(i2 - i1):
-                entry, position = old[i1 + offset], j1 + offset
-                if entry.position != position:
-                    plan._moves.append((entry, position))
+        if op == "equal":  # unchanged in the file; whatever others did since stands
+            order += [by_id[pk] for pk, _ in base[i1:i2] if pk in by_id and reader.may_read(by_id[pk])]
             continue
         paired = min(i2 - i1, j2 - j1) if op == "replace" else 0
         for offset in range(paired):
-            entry, cell_entry = old[i1 + offset], new[j1 + offset]
-            plan._updates.append((entry, j1 + offset, cell_entry))
-            plan.changes.append(Change("updated", key, entry.full_text, cell_entry.full_text, cell_entry.place_ids))
-        for entry in old[i1 + paired : i2]:
+            (pk, was), cell_entry = base[i1 + offset], new[j1 + offset]
+            entry = by_id.get(pk)
+            if entry is None:
+                plan.conflicts.append(f"{where}: “{cell_entry.full_text[:60]}” (its entry was removed since)")
+            elif _cell_digest(key, entry) == new_digests[j1 + offset]:
+                order.append(entry)  # already as the file has it
+            elif _cell_digest(key, entry) != was:
+                plan.conflicts.append(_conflict(where, entry, reader))
+                order.append(entry)
+            else:
+                if not reader.may_change(entry) or not reader.may_name(key, cell_entry):
+                    plan.problems.append(f"{where}: “{cell_entry.full_text[:60]}”")
+                plan._updates.append((entry, 0, cell_entry))
+                plan.changes.append(Change("updated", key, entry.full_text, cell_entry.full_text, cell_entry.place_ids))
+                order.append(entry)
+        for pk, was in base[i1 + paired : i2]:
+            entry = by_id.get(pk)
+            if entry is None:
+                continue  # removed since, by someone else too
+            if _cell_digest(key, entry) != was:
+                plan.conflicts.append(_conflict(where, entry, reader))
+                continue
+            if not reader.may_change(entry):
+                plan.problems.append(_quoted(where, entry, reader) + " (changed or removed)")
             plan._deletes.append(entry)
+            deleted.add(entry.pk)
             plan.changes.append(Change("deleted", key, entry.full_text, "", tuple(p.pk for p in entry.places.all())))
         for offset in range(j1 + paired, j2):
             cell_entry = new[offset]
-            plan._creates.append((key, offset, cell_entry))
+            if not reader.may_name(key, cell_entry):
+                plan.problems.append(f"{where}: “{cell_entry.full_text[:60]}”")
+            order.append(offset)
             plan.changes.append(Change("created", key, "", cell_entry.full_text, cell_entry.place_ids))
+    _plan_positions(plan, key, current, deleted, order, new)
+
+
+def _own_paragraphs(plan: ImportPlan, key: CellKey, new: list[CellEntry], downloaded: set[str]) -> list[CellEntry]:
+    """Leave out a lead's paragraphs that name none of their places and are not text the lead downloaded.
+
+    They are other boroughs' text (from a workbook passed on by email, say),
+    not the lead's: neither applied nor refused, and never compared with what
+    those boroughs hold, which the lead may not read. The preview says so.
+    """
+    yours = plan.reader.yours
+    kept = []
+    for cell_entry in new:
+        others = key[2] is None and not set(cell_entry.place_ids) & yours
+        if others and _cell_digest(key, cell_entry) not in downloaded:
+            plan.left_out.append(plan.parsed.coordinates.get(key, "a cell"))
+        else:
+            kept.append(cell_entry)
+    return kept
+
+
+def _example(plan: ImportPlan) -> str:
+    borough = Place.objects.filter(pk__in=plan.reader.yours, kind=Place.Kind.BOROUGH).order_by("name").first()
+    return f", “{borough.short_name or borough.name} - ”" if borough else ""
+
+
+def _quoted(where: str, entry: Entry, reader: _Reader) -> str:
+    return f"{where}: “{entry.full_text[:60]}”" if reader.may_read(entry) else f"{where}: text you cannot see"
+
+
+def _conflict(where: str, entry: Entry, reader: _Reader) -> str:
+    return _quoted(where, entry, reader) + " (changed by someone else since you downloaded the workbook)"
+
+
+def _plan_positions(plan: ImportPlan, key: CellKey, current: list[Entry], deleted: set[int], order, new) -> None:
+    """Positions for the cell's new entries, and for the others only where the new ones need room.
+
+    Entries the file does not hold (others' drafts, entries added since the
+    download) keep their place after the entry they follow now. Positions
+    change only when entries are created: an unchanged upload moves nothing.
+    """
+    created = [item for item in order if isinstance(item, int)]
+    if not created:
+        return
+    kept = [entry for entry in current if entry.pk not in deleted]
+    in_file = {item.pk for item in order if isinstance(item, Entry)}
+    # Merge: the file's order, with every entry it does not hold after the one it follows now.
+    following: dict[int | None, list[Entry]] = defaultdict(list)
+    anchor = None
+    for entry in kept:
+        if entry.pk in in_file:
+            anchor = entry.pk
+        else:
+            following[anchor].append(entry)
+    merged: list[Entry | int] = list(following[None])
+    for item in order:
+        merged.append(item)
+        if isinstance(item, Entry):
+            merged += following[item.pk]
+    # Keep the positions entries have where that gives the merged order; otherwise number the cell afresh.
+    positions: list[int] = []
+    for item in merged:
+        if isinstance(item, Entry):
+            positions.append(item.position)
+        else:
+            positions.append(positions[-1] + 1 if positions else 0)
+    # New entries sort after every entry with their position: their ids are larger.
+    sort_keys = [
+        (position, item.pk if isinstance(item, Entry) else 10**18 + index)
+        for index, (position, item) in enumerate(zip(positions, merged, strict=True))
+    ]
+    if sort_keys != sorted(sort_keys):
+        positions = list(range(len(merged)))
+    for position, item in zip(positions, merged, strict=True):
+        if isinstance(item, int):
+            plan._creates.append((key, position, new[item]))
+        elif item.position != position:
+            if plan.reader.may_change(item) and item.pk in in_file:
+                plan._moves.append((item, position))
+            else:
+                plan._shifts.append((item, position))
 
 
 # Writing ------------------------------------------------------------------
@@ -588,7 +816,8 @@ def apply_plan(
     )
     if not started:
         refuse_closed(round_)  # closed since the plan was made
-    _write_rows(round_, plan.parsed, framework)
+        _refuse_stale(plan, round_)
+    _write_rows(round_, plan, framework)
     column_places = {p.pk: p for p in Place.objects.filter(system=framework.system, kind__in=LEVEL_KINDS)}
     now = timezone.now()
 
@@ -596,18 +825,27 @@ def apply_plan(
         _record_deletions(plan._deletes, user, now)
         Entry.objects.filter(pk__in=[e.pk for e in plan._deletes]).delete()
 
-    changed: list[Entry] = []
-    for entry, position, cell_entry in plan._updates:
-        entry.lead_in, entry.text, entry.position, entry.updated = (cell_entry.lead_in, cell_entry.text, position, now)
-        changed.append(entry)
+    changed: dict[int, Entry] = {}
+    for entry, _, cell_entry in plan._updates:
+        entry.lead_in, entry.text, entry.updated = cell_entry.lead_in, cell_entry.text, now
+        entry.version += 1
+        changed[entry.pk] = entry
     for entry, position in plan._moves:
         entry.position = position
-        changed.append(entry)
+        changed.setdefault(entry.pk, entry)
     if changed:
         bulk_update_with_history(
-            changed, Entry, ["lead_in", "text", "position", "updated"], default_user=user, batch_size=500
+            list(changed.values()),
+            Entry,
+            ["lead_in", "text", "position", "updated", "version"],
+            default_user=user,
+            batch_size=500,
         )
         Entry.places.through.objects.filter(entry_id__in=[e.pk for e, _, _ in plan._updates]).delete()
+    if plan._shifts:
+        for entry, position in plan._shifts:
+            entry.position = position
+        Entry.objects.bulk_update([entry for entry, _ in plan._shifts], ["position"], batch_size=500)
 
     new_ids = _insert_created(plan, round_, column_places, now)
     if not started:
@@ -648,41 +886,53 @@ ENTRY_FIELDS = (
     "position",
     "created",
     "updated",
+    "version",
 )
 
 
 def _entry_values(plan: ImportPlan, round_: Round, column_places: dict[int, Place], now):
     for key, position, cell_entry in plan._creates:
         level = _level(key, column_places)
-        yield (round_.pk, *key, level, cell_entry.lead_in, cell_entry.text, position, now, now)
+        yield (round_.pk, *key, level, cell_entry.lead_in, cell_entry.text, position, now, now, 1)
 
 
 def _insert_created(plan: ImportPlan, round_: Round, column_places: dict[int, Place], now) -> list[int]:
     """Insert the plan's new entries in bulk; their ids, in the plan's order.
 
-    Ids are read back by cell and position, which the plan leaves unique
-    within every cell it touches (positions run 0, 1, 2, ... in workbook
-    order). If another change to the round has broken that in the meantime,
-    the import stops and rolls back rather than link the wrong entries.
+    Rows are inserted in the plan's order, so their ids rise in it. They are
+    read back as the round's rows newer than any before the insert and
+    stamped with this import's time; if anything else matches (someone
+    else's import at the same instant), the import stops and rolls back
+    rather than link the wrong entries.
     """
     if not plan._creates:
         return []
+    before = Entry.objects.filter(round=round_).aggregate(Max("pk"))["pk__max"] or 0
     insert_rows(Entry, ENTRY_FIELDS, _entry_values(plan, round_, column_places, now))
-    wanted = {(key, position) for key, position, _ in plan._creates}
-    ids: dict[tuple, int] = {}
-    query = Entry.objects.filter(round=round_).values_list(
-        "theme_id", "system_recommendation_id", "column_place_id", "position", "pk"
-    )
-    for theme_id, system_id, column_id, position, pk in fetch_rows(query.order_by()):
-        found = ((theme_id, system_id, column_id), position)
-        if found in wanted:
-            if found in ids:
-                raise WorkbookError(
-                    f"The round “{round_}” was changed by someone else during the import. Nothing was "
-                    "imported; import the workbook again."
-                )
-            ids[found] = pk
-    return [ids[(key, position)] for key, position, _ in plan._creates]
+    query = Entry.objects.filter(round=round_, pk__gt=before, created=now).order_by("pk")
+    found = list(query.values_list("pk", "theme_id", "system_recommendation_id", "column_place_id"))
+    wanted = [key for key, _, _ in plan._creates]
+    if [tuple(row[1:]) for row in found] != wanted:
+        raise WorkbookError(
+            f"The round “{round_}” was changed by someone else during the import. Nothing was "
+            "imported; import the workbook again."
+        )
+    return [row[0] for row in found]
+
+
+def _refuse_stale(plan: ImportPlan, round_: Round) -> None:
+    """Refuse the plan if an entry it changes, moves or removes was saved again since it was made."""
+    planned = {entry.pk: entry.version for entry, _, _ in plan._updates}
+    planned.update((entry.pk, entry.version) for entry in plan._deletes)
+    planned.update((entry.pk, entry.version) for entry, _ in plan._moves)
+    if not planned:
+        return
+    now = dict(Entry.objects.filter(pk__in=planned).values_list("pk", "version"))
+    if now != planned:
+        raise WorkbookError(
+            "Someone else changed the round's entries while this workbook was being imported, so nothing "
+            "was imported. Upload the workbook again: what others changed will be kept."
+        )
 
 
 def _record_creations(plan: ImportPlan, round_: Round, ids: list[int], column_places, user, when) -> None:
@@ -728,18 +978,20 @@ def _write_recommendation_cells(plan: ImportPlan, round_: Round) -> None:
         )
 
 
-def _write_rows(round_: Round, parsed: ParsedStocktake, framework: Framework) -> None:
+def _write_rows(round_: Round, plan: ImportPlan, framework: Framework) -> None:
     existing = {(r.theme_id, r.system_recommendation_id): r for r in Row.objects.filter(round=round_)}
     indicators_by_theme: dict[int, list[int]] = defaultdict(list)
     for indicator in framework.indicators.exclude(theme=None).values("pk", "theme_id"):
         indicators_by_theme[indicator["theme_id"]].append(indicator["pk"])
-    for parsed_row in parsed.rows:
+    themes = {t.pk: t for t in framework.themes.prefetch_related("recommendations", "indicators")}
+    for parsed_row in plan._row_writes:
         row = existing.get((parsed_row.theme_id, parsed_row.system_recommendation_id))
-        indicators_text = (
-            parsed_row.indicators_text
-            if parsed_row.indicators_text is not None
-            else (row.indicators_text if row else "")
-        )
+        if parsed_row.indicators_text is not None:
+            indicators_text = parsed_row.indicators_text
+        elif row is not None:
+            indicators_text = row.indicators_text
+        else:  # a block with no Beacon Indicators column: keep what the workbook showed
+            indicators_text = row_texts(None, themes[parsed_row.theme_id])[1] if parsed_row.theme_id else ""
         if row is None:
             row = Row.objects.create(
                 round=round_,
@@ -768,56 +1020,50 @@ def refuse_closed(round_: Round) -> None:
 
 
 def authorise_plan(plan: ImportPlan, framework: Framework, user) -> None:
-    """Refuse the whole plan if any part of it is not the user's to change.
+    """Refuse the whole plan if any of its changes is not the user's to make, or overwrites newer text.
 
     ICS reviewers (and superusers) may import anything in their system.
     Anyone else (a borough lead uploading their return) may only create,
     change or remove borough entries that name nothing but their own places,
-    in an open round that already exists.
+    in an open round that already exists. Only the user's own changes are
+    judged (``plan_import``): what others wrote since the download is not
+    theirs, and a refusal quotes only text the user may read.
     """
     from atf import access
 
-    if access.can(user, access.CHANGE, framework.system) or access.scope_for(user).superuser:
-        return
-    problems: list[str] = []
-    if not plan.round_exists:
+    if plan.reader is None or plan.user is not user:
+        raise ValueError("plan_import(..., user=user) must plan what authorise_plan judges.")
+    if plan.reader.limited:
+        if not plan.round_exists:
+            raise WorkbookError(
+                f"There is no round “{plan.round_name}” to upload into. Only the ICS can start a round; "
+                "download the workbook of an open round and upload that."
+            )
+        round_ = Round.objects.get(name=plan.round_name)
+        if not access.can(user, access.ATTACH, round_):
+            raise WorkbookError(f"The round “{round_}” is closed or not yours to add to. Nothing was imported.")
+        problems = []
+        if plan.row_updates:
+            problems.append("the theme titles or the Beacon Indicators cells")
+        if plan.recommendation_updates:
+            problems.append(f"the “{layout.RECOMMENDATIONS_SHEET}” sheet")
+        problems += plan.problems
+        if problems:
+            raise WorkbookError(
+                "This workbook changes text that is not yours to change, so nothing was imported. Change only "
+                "your own borough's paragraphs (those that start with its name) and upload again. "
+                f"Not yours: {_listed(problems)}."
+            )
+    if plan.conflicts:
         raise WorkbookError(
-            f"There is no round “{plan.round_name}” to upload into. Only the ICS can start a round; "
-            "download the workbook of an open round and upload that."
+            "Someone else changed the same text after this workbook was downloaded, so nothing was imported. "
+            "Download the workbook again, make your changes in it, and upload that. "
+            f"Changed since: {_listed(plan.conflicts)}."
         )
-    round_ = Round.objects.get(name=plan.round_name)
-    if not access.can(user, access.ATTACH, round_):
-        raise WorkbookError(f"The round “{round_}” is closed or not yours to add to. Nothing was imported.")
-    if plan.row_updates:
-        problems.append("the theme titles or the Beacon Indicators cells")
-    if plan.recommendation_updates:
-        problems.append(f"the “{layout.RECOMMENDATIONS_SHEET}” sheet")
-    yours = set(access.restrict(Place.objects.all(), user, access.ATTACH).values_list("pk", flat=True))
-    changeable = set(
-        access.restrict(Entry.objects.filter(round=round_), user, access.CHANGE).values_list("pk", flat=True)
-    )
-    # A refusal names the cell, and quotes an entry only to those who may read it.
-    readable = set(access.restrict(Entry.objects.filter(round=round_), user, access.VIEW).values_list("pk", flat=True))
 
-    def named(entry: Entry) -> str:
-        cell = plan.parsed.coordinates.get(_cell_key(entry), "a cell")
-        return f"{cell}: “{entry.full_text[:60]}”" if entry.pk in readable else f"{cell}: text you cannot see"
 
-    for entry, _, cell_entry in plan._updates:
-        if entry.pk not in changeable or not set(cell_entry.place_ids) <= yours or not cell_entry.place_ids:
-            problems.append(named(entry))
-    for entry in plan._deletes:
-        if entry.pk not in changeable:
-            problems.append(named(entry))
-    for key, _, cell_entry in plan._creates:
-        if key[2] is not None or not cell_entry.place_ids or not set(cell_entry.place_ids) <= yours:
-            problems.append(f"{plan.parsed.coordinates.get(key, 'a cell')}: “{cell_entry.full_text[:60]}”")
-    if problems:
-        listed = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
-        raise WorkbookError(
-            "This workbook changes text that is not yours to change, so nothing was imported. Change only "
-            f"your own borough's paragraphs (those that start with its name) and upload again. Not yours: {listed}."
-        )
+def _listed(items: list[str]) -> str:
+    return "; ".join(items[:5]) + (f"; and {len(items) - 5} more" if len(items) > 5 else "")
 
 
 def _cell_key(entry: Entry) -> CellKey:
@@ -851,9 +1097,8 @@ def import_stocktake(
     """Read, plan and (unless ``dry_run``) apply a workbook. All or nothing."""
     framework = framework or default_framework()
     parsed = read_stocktake(source, framework)
-    plan = plan_import(parsed, framework, round_name)
-    if user is not None:
-        authorise_plan(plan, framework, user)
+    plan = plan_import(parsed, framework, round_name, user=user)
+    authorise_plan(plan, framework, user)
     if not dry_run:
         source_name = getattr(source, "name", str(source)).split("/")[-1]
         round_ = apply_plan(plan, framework, user=user, source=source_name)

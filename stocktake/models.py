@@ -8,12 +8,14 @@ from simple_history.models import HistoricalRecords
 from atf.access import ScopedQuerySet
 from atf.bulk import insert_rows
 from atf.consistency import RelationsChecked
+from atf.text import normalise, normalise_characters
+from atf.versioning import Versioned
 from boroughs.models import Place
 
 from . import layout
 
 
-class Round(models.Model):
+class Round(Versioned):
     """One stocktake exercise, e.g. “ATF Stocktake Oct-Dec 2023”."""
 
     class Status(models.TextChoices):
@@ -115,11 +117,15 @@ class Row(RelationsChecked):
     def __str__(self) -> str:
         return f"{self.round}: {self.theme or self.system_recommendation}"
 
+    def save(self, *args, **kwargs):
+        self.heading_text, self.indicators_text = normalise(self.heading_text), normalise(self.indicators_text)
+        super().save(*args, **kwargs)
+
     def relation_errors(self) -> dict[str, str]:
         return section_errors(self)
 
 
-class Entry(RelationsChecked):
+class Entry(Versioned, RelationsChecked):
     """One piece of activity reported in a round, under a theme or a system recommendation.
 
     ``lead_in`` is the text that named the places in the workbook (“Knowsley - ”,
@@ -179,6 +185,11 @@ class Entry(RelationsChecked):
             label = Level(level).label if level in Level.values else level
             return f"An entry at {label} level sits in the column of a place of that kind: choose one."
         return None
+
+    def save(self, *args, **kwargs):
+        # Saves from the admin and its history revert come here; forms and readers normalise earlier too.
+        self.lead_in, self.text = normalise_characters(self.lead_in), normalise(self.text).strip()
+        super().save(*args, **kwargs)
 
     def relation_errors(self) -> dict[str, str]:
         errors = section_errors(self)
@@ -254,6 +265,10 @@ class RecommendationCell(RelationsChecked):
             column = self.get_column_display()
         return f"{self.round}: {self.system_recommendation.number}, {column}"
 
+    def save(self, *args, **kwargs):
+        self.text = normalise(self.text)
+        super().save(*args, **kwargs)
+
     def relation_errors(self) -> dict[str, str]:
         return section_errors(self)
 
@@ -262,7 +277,7 @@ class RecommendationCell(RelationsChecked):
         return (self.system_recommendation_id, self.column, self.column_place_id)
 
 
-class Return(models.Model):
+class Return(Versioned):
     """A place's return for a round: draft, then submitted, then returned to the place or accepted."""
 
     class Status(models.TextChoices):
@@ -286,6 +301,9 @@ class Return(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     comment = models.TextField(blank=True, help_text="The reviewer's comment to the place.")
+    deadline = models.DateField(
+        null=True, blank=True, help_text="This place's own deadline, where the ICS has extended the round's."
+    )
 
     objects = ScopedQuerySet.as_manager()
     history = HistoricalRecords()
@@ -296,6 +314,11 @@ class Return(models.Model):
 
     def __str__(self) -> str:
         return f"{self.place} — {self.round} ({self.get_status_display()})"
+
+    @property
+    def due(self):
+        """The date this place's return is due: its own extended deadline, or the round's."""
+        return self.deadline or self.round.deadline
 
 
 class WorkbookImport(models.Model):
@@ -320,3 +343,27 @@ class WorkbookImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round} — {self.at:%Y-%m-%d %H:%M}: {self.created} created, {self.updated} updated"
+
+
+class WorkbookDownload(models.Model):
+    """What one person's workbook download held, by cell, so that their upload is judged on their own changes.
+
+    The workbook carries the token as a document property. When it comes
+    back, the importer compares the file with what was downloaded (the
+    person's changes) and that with the round now (others' changes since),
+    like a three-way merge. Only digests are kept, never the text.
+    """
+
+    token = models.CharField(max_length=40, unique=True)
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="downloads")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    baseline = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.round} — {self.user} — {self.at:%Y-%m-%d %H:%M}"

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
 
 from atf.bulk import collection_paused
 from atf.models import Framework
@@ -132,13 +133,15 @@ def forget_entry_file(request, entry_file: EntryFile) -> None:
 def plan_upload(upload: Upload, user) -> tuple[ImportPlan, Framework]:
     framework = Framework.objects.get(pk=upload.framework_id)
     parsed = read_stocktake(upload.path, framework)
-    plan = plan_import(parsed, framework, upload.round_name)
+    plan = plan_import(parsed, framework, upload.round_name, user=user)
     authorise_plan(plan, framework, user)
     return plan, framework
 
 
 @collection_paused()
 def confirm_upload(upload: Upload, user):
-    plan, framework = plan_upload(upload, user)
-    round_ = apply_plan(plan, framework, user=user, source=upload.name)
+    """Plan afresh and apply, in one transaction: the round may have changed since the preview."""
+    with transaction.atomic():
+        plan, framework = plan_upload(upload, user)
+        round_ = apply_plan(plan, framework, user=user, source=upload.name)
     return plan, round_

@@ -22,6 +22,8 @@ import openpyxl
 import openpyxl.xml
 from defusedxml import DefusedXmlException
 
+from atf.text import normalise_characters
+
 from . import layout
 
 
@@ -144,10 +146,27 @@ def cell_text(value: object) -> str:
         return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(sep=" ")
     if isinstance(value, date):
         return value.isoformat()
-    return str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return normalise_characters(str(value))
 
 
-def read_workbook(source: str | Path | BinaryIO) -> list[Sheet]:
+class Sheets(list):
+    """A workbook's sheets, with its custom document properties (name -> text)."""
+
+    properties: dict[str, str]
+
+    def __init__(self, sheets=(), properties=None):
+        super().__init__(sheets)
+        self.properties = properties or {}
+
+
+def _properties(book) -> dict[str, str]:
+    try:
+        return {p.name: str(p.value)[:200] for p in book.custom_doc_props.props[:50] if p.name and p.value}
+    except Exception:  # a property openpyxl cannot read is no reason to refuse the workbook
+        return {}
+
+
+def read_workbook(source: str | Path | BinaryIO) -> Sheets:
     """Every worksheet's non-empty cells. Raises WorkbookError for anything unreadable."""
     if not openpyxl.xml.DEFUSEDXML:  # pragma: no cover - requirements.txt installs it
         raise RuntimeError("defusedxml must be installed to read workbooks from other people safely.")
@@ -158,7 +177,7 @@ def read_workbook(source: str | Path | BinaryIO) -> list[Sheet]:
     except Exception as exc:  # openpyxl raises many kinds for a malformed file
         raise _unreadable(exc) from exc
     try:
-        sheets = []
+        sheets = Sheets(properties=_properties(book))
         for worksheet in book.worksheets:
             if not hasattr(worksheet, "iter_rows"):  # chart sheets have no cells
                 continue

@@ -9,8 +9,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from boroughs.models import Place
 from stocktake.importer import import_stocktake
-from stocktake.models import Entry, Round
+from stocktake.models import Entry, Return, Round
 from stocktake.xlsx import WorkbookError
 
 
@@ -209,14 +210,18 @@ def edited_copy(workbook_path, tmp_path, old, new, cell="G5"):
 
 
 def test_a_lead_s_workbook_changes_only_their_own_paragraphs(world, open_stocktake, workbook_path, tmp_path):
+    # The whole 2023 workbook, as passed round by email: every borough's paragraphs, drafts the lead cannot read.
     path = edited_copy(
         workbook_path, tmp_path, "Knowsley - first Family Hub has opened", "Knowsley - our first Family Hub has opened"
     )
     plan = import_stocktake(path, framework=world.framework, round_name="Spring 2026", user=world.users.lead)
     assert (plan.created, plan.updated, plan.deleted) == (0, 1, 0)
+    # The others' paragraphs are left out, and said to be, without a word of them.
+    (warning,) = [w for w in plan.parsed.warnings if "left as they are" in w]
+    assert "G5" in warning and "Halton" not in warning and "Family" not in warning
 
 
-def test_a_lead_s_workbook_that_touches_another_borough_is_refused_whole(
+def test_a_lead_s_workbook_that_rewrites_another_borough_s_draft_leaves_it_and_never_quotes_it(
     world, open_stocktake, workbook_path, tmp_path
 ):
     book = openpyxl.load_workbook(workbook_path)
@@ -226,11 +231,24 @@ def test_a_lead_s_workbook_that_touches_another_borough_is_refused_whole(
     )
     path = tmp_path / "edited.xlsx"
     book.save(path)
+    halton = set(Entry.objects.filter(round=open_stocktake, places__name="Halton").values_list("pk", "text"))
+    plan = import_stocktake(path, framework=world.framework, round_name="Spring 2026", user=world.users.lead)
+    assert (plan.created, plan.updated, plan.deleted) == (0, 1, 0)
+    assert "Halton" not in " ".join(plan.parsed.warnings)
+    assert set(Entry.objects.filter(round=open_stocktake, places__name="Halton").values_list("pk", "text")) == halton
+
+
+def test_a_lead_s_change_to_a_submitted_borough_s_entry_is_refused_whole(
+    world, open_stocktake, workbook_path, tmp_path
+):
+    halton = Place.objects.get(name="Halton")
+    Return.objects.create(round=open_stocktake, place=halton, status=Return.Status.SUBMITTED)
+    path = edited_copy(workbook_path, tmp_path, "Halton - Launched two Family hubs", "Halton - Closed two Family hubs")
     before = list(Entry.objects.filter(round=open_stocktake).values_list("text", flat=True).order_by("pk"))
-    # Halton's entries are drafts the lead may not read: the refusal names the cell, never their text.
-    with pytest.raises(WorkbookError, match=r"not yours to change.*G5: text you cannot see") as refusal:
+    # Halton's return is submitted, so the lead reads its entries, and the refusal may quote them.
+    with pytest.raises(WorkbookError, match=r"not yours to change.*G5: “Halton - Launched two Family") as refusal:
         import_stocktake(path, framework=world.framework, round_name="Spring 2026", user=world.users.lead)
-    assert "Halton" not in str(refusal.value)
+    assert "Cheshire East" not in str(refusal.value)
     assert list(Entry.objects.filter(round=open_stocktake).values_list("text", flat=True).order_by("pk")) == before
 
 

@@ -61,8 +61,8 @@ def test_the_layout_has_wrapped_text_widths_and_frozen_headers(imported, tmp_pat
 @pytest.mark.parametrize("text", ["=1+2", "+SUM(A1:A2)", "-2+3", "@cmd", "\t=evil", "\r=evil"])
 def test_text_that_looks_like_a_formula_is_written_as_text(imported, tmp_path, framework, text):
     entry = Entry.objects.filter(round=imported, theme__number=7, level="sub_region").get()
-    entry.text = text
-    entry.save()
+    # Stored as it is (saves normalise white space away): the output guard must hold for any text.
+    Entry.objects.filter(pk=entry.pk).update(text=text)
     output = tmp_path / "out.xlsx"
     export_stocktake(imported, output)
     written = openpyxl.load_workbook(output)["Themes"]["E11"]

@@ -163,7 +163,7 @@ def test_entries_a_later_import_creates_have_history_naming_the_importer(framewo
     )
 
 
-def test_a_round_changed_between_plan_and_apply_is_refused_whole(framework, tmp_path):
+def test_an_entry_added_between_plan_and_apply_is_kept_beside_the_import(framework, tmp_path):
     path = copy_of_real(tmp_path)
     import_stocktake(path, framework=framework)
     edit(path, {("Themes", "G5"): cell(path, "Themes", "G5") + "\n\nHalton - a new parenting programme."})
@@ -171,12 +171,32 @@ def test_a_round_changed_between_plan_and_apply_is_refused_whole(framework, tmp_
     plan = plan_import(parsed, framework)
     ((key, position, _),) = plan._creates
     # Someone else adds an entry to the same cell, at the same position, before the plan is applied.
-    Entry.objects.create(
+    meanwhile = Entry.objects.create(
         round=Round.objects.get(), theme_id=key[0], level="borough", text="added meanwhile", position=position
     )
+
+    apply_plan(plan, framework)
+
+    assert Entry.objects.filter(pk=meanwhile.pk, text="added meanwhile").exists()
+    created = Entry.objects.get(text="a new parenting programme.")
+    assert list(created.places.values_list("name", flat=True)) == ["Halton"]
+    assert not meanwhile.places.exists()
+
+
+def test_an_entry_changed_between_plan_and_apply_is_refused_whole(framework, tmp_path):
+    path = copy_of_real(tmp_path)
+    import_stocktake(path, framework=framework)
+    text = cell(path, "Themes", "G5")
+    edit(path, {("Themes", "G5"): text.replace("Knowsley - ", "Knowsley - Changed in the file: ", 1)})
+    plan = plan_import(read_stocktake(path, framework), framework)
+    ((entry, _, _),) = plan._updates
+    # Someone else saves the same entry from a form before the plan is applied.
+    fresh = Entry.objects.get(pk=entry.pk)
+    fresh.text = "changed on the pages meanwhile"
+    fresh.save()
     before = snapshot()
 
-    with pytest.raises(WorkbookError, match="changed by someone else during the import"):
+    with pytest.raises(WorkbookError, match="Someone else changed the round's entries"):
         apply_plan(plan, framework)
 
     assert snapshot() == before
