@@ -12,6 +12,7 @@ from atf.reference import load_reference_data
 from boroughs.models import Place
 from commissions.demo import load_commissions
 from commissions.models import Commission
+from stocktake.demo import load_live_round
 from stocktake.importer import import_stocktake
 from stocktake.models import Return, Round
 from stocktake.xlsx import WorkbookError
@@ -23,7 +24,9 @@ PASSWORD_FILE = settings.VAR_DIR / "demo-password"
 class Command(BaseCommand):
     help = (
         "Load everything a demo needs, idempotently: places, the ATF framework, demo users, "
-        "the commissions of the seeds and the 2023 stocktake round."
+        "the commissions of the seeds, the closed 2023 stocktake round imported from the real workbook, and an "
+        "open 2026 round with a borough's return at every stage (drafts, submitted, returned with a comment, "
+        "accepted, not started, an extended deadline), due three weeks after the day it is first loaded."
     )
 
     def add_arguments(self, parser):
@@ -43,14 +46,21 @@ class Command(BaseCommand):
             load_commissions()
             users = self._load_users(password, reset=bool(explicit))
             self._load_round(framework)
+            live = load_live_round(framework, carried_from=DEMO_ROUND)
         self.stdout.write(
             f"Demo loaded: {Place.objects.count()} places ({places['created']} new), "
             f"{framework.themes.count()} themes, {framework.system_recommendations.count()} system "
             f"recommendations, {framework.indicators.count()} beacon indicators, "
-            f"{Commission.objects.count()} commissions, {Round.objects.count()} round(s), {users} demo users."
+            f"{Commission.objects.count()} commissions, {Round.objects.count()} round(s) ({self._describe(live)}), "
+            f"{users} demo users."
         )
         if not explicit:
             self.stdout.write(f"Demo password (kept in {PASSWORD_FILE}): {password}")
+
+    @staticmethod
+    def _describe(round_: Round) -> str:
+        due = f", due {round_.deadline.day} {round_.deadline:%B %Y}" if round_.deadline else ""
+        return f"“{round_}” {round_.get_status_display().lower()}{due}"
 
     def _remembered_password(self) -> str:
         if PASSWORD_FILE.exists():
