@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import round_views, views
 
 app_name = "stocktake"
 
@@ -29,4 +29,14 @@ urlpatterns = [
     path("entries/<int:pk>/move/", views.entry_move, name="entry_move"),
     path("compare/", views.compare, name="compare"),
     path("search/", views.search, name="search"),
+    # Running rounds (stocktake.round_views): for the ICS's reviewers.
+    path("rounds/new/", round_views.round_new, name="round_new"),
+    path("rounds/<slug:round_slug>/manage/", round_views.round_manage, name="round_manage"),
+    path(
+        "rounds/<slug:round_slug>/manage/places/<slug:place_slug>/deadline/",
+        round_views.return_deadline,
+        name="return_deadline",
+    ),
+    path("rounds/<slug:round_slug>/close/", round_views.round_close, name="round_close"),
+    path("rounds/<slug:round_slug>/reopen/", round_views.round_reopen, name="round_reopen"),
 ]
