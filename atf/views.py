@@ -34,6 +34,7 @@ def home(request):
             row = filled.get((round_.pk, place.pk), {})
             done = row.get("themes", 0) + row.get("systems", 0)
             status = returns.get((round_.pk, place.pk))
+            current = status.status if status else Return.Status.DRAFT
             progress.append(
                 {
                     "round": round_,
@@ -41,8 +42,12 @@ def home(request):
                     "done": done,
                     "sections": sections,
                     "entries": row.get("entries", 0),
-                    "status": status.status if status else Return.Status.DRAFT,
+                    "status": current,
                     "status_label": status.get_status_display() if status else "Draft",
+                    # The place's own deadline where the ICS extended it (Return.due, without a query per row).
+                    "due": (status.deadline if status else None) or round_.deadline,
+                    # Counted down (and shown overdue) only while the return is still the place's to send.
+                    "waiting": current in (Return.Status.DRAFT, Return.Status.RETURNED),
                 }
             )
     waiting = (
