@@ -151,7 +151,7 @@ def open_round(
     return Opened(round_, copied)
 
 
-# The columns of a copied entry, in the order _copy_values gives them.
+# The columns of a copied entry, in the order copy_borough_entries gives their values.
 COPIED_FIELDS = (
     "round",
     "theme",
@@ -209,7 +209,9 @@ def copy_borough_entries(user, source: Round, target: Round) -> int:
         own, other = field.m2m_field_name(), field.m2m_reverse_field_name()
         # Read through a subquery: a list of thousands of ids would pass SQLite's limit on parameters.
         links = through.objects.filter(**{f"{own}__in": entries.values("pk")}).values_list(f"{own}_id", f"{other}_id")
-        insert_rows(through, (own, other), ((new_for_old[entry], linked) for entry, linked in links))
+        # Read in full before inserting: on PostgreSQL the insert is a COPY, and no query may run during it.
+        pairs = [(new_for_old[entry], linked) for entry, linked in links]
+        insert_rows(through, (own, other), pairs)
     return len(sources)
 
 
