@@ -9,14 +9,17 @@ pages. Every admin of this project derives from ``ScopedAdmin`` (or
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.filters import RelatedOnlyFieldListFilter
+from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied
 from django.db import models, router, transaction
 from django.http import Http404, HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import access
+from .versioning import StaleVersion, Versioned
 
 
 def _is_autocomplete(request) -> bool:
@@ -105,11 +108,42 @@ class ScopedAdmin(SimpleHistoryAdmin):
             ]
         access.require_still_changeable(request.user, saved)
 
+    # No lost updates: a versioned row's form carries the version it was
+    # opened at, and a save from an older one is refused (``atf.versioning``).
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if not issubclass(self.model, Versioned):
+            return super().get_form(request, obj, change, **kwargs)
+        # The model's version is not editable: the form's own field stands for it.
+        if "fields" not in kwargs:
+            kwargs["fields"] = flatten_fieldsets(self.get_fieldsets(request, obj))
+        if kwargs["fields"] is not None:
+            kwargs["fields"] = [name for name in kwargs["fields"] if name != "version"]
+        form = super().get_form(request, obj, change, **kwargs)
+        seen = forms.IntegerField(widget=forms.HiddenInput, required=False, initial=obj.version if obj else None)
+        return type(form)(form.__name__, (form,), {"version": seen})
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if issubclass(self.model, Versioned) and "version" not in flatten_fieldsets(fieldsets):
+            fieldsets = [*fieldsets, (None, {"fields": ["version"]})]
+        return fieldsets
+
+    def save_model(self, request, obj, form, change):
+        if change and isinstance(obj, Versioned):
+            if getattr(request, "_atf_reverting", False):
+                obj.version = obj.current_version() or obj.version  # a revert restores a past version on purpose
+            elif form.cleaned_data.get("version") is not None:
+                obj.version = form.cleaned_data["version"]
+        super().save_model(request, obj, form, change)
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except access.OutOfScope as refusal:
             return self._refused(request, refusal)
+        except StaleVersion as stale:
+            messages.error(request, f"{stale} The form below shows it as it is now: make your change again.")
+            return HttpResponseRedirect(request.get_full_path())
 
     def _refused(self, request, refusal):
         """Nothing was saved: say why and show the form again, as it is in the database."""
@@ -158,6 +192,7 @@ class ScopedAdmin(SimpleHistoryAdmin):
             return super().history_form_view(request, object_id, version_id, extra_context)
         if not self.has_change_permission(request, self.get_object(request, object_id)):
             raise PermissionDenied
+        request._atf_reverting = True
         try:
             with transaction.atomic(using=router.db_for_write(self.model)):
                 response = super().history_form_view(request, object_id, version_id, extra_context)

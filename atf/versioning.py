@@ -30,7 +30,10 @@ class StaleVersion(Exception):
 
 class Versioned(models.Model):
     version = models.PositiveIntegerField(
-        default=1, db_default=1, editable=False, help_text="Raised by one on every save; a save from an older version is refused."
+        default=1,
+        db_default=1,
+        editable=False,
+        help_text="Raised by one on every save; a save from an older version is refused.",
     )
 
     class Meta:

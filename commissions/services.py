@@ -66,12 +66,17 @@ def save_minutes_unchecked(meeting: Meeting, parsed: ParsedMinutes) -> dict[str,
     return counts
 
 
-def renumber(item: AgendaItem) -> None:
-    """Number the item's paragraphs 12.1, 12.2 ... in their order, after any addition, move or removal."""
+def renumber(item: AgendaItem, user=None) -> None:
+    """Number the item's paragraphs 12.1, 12.2 ... in their order, after any addition, move or removal.
+
+    Each renumbered paragraph is saved with its history, so that a move is on record as who moved what.
+    """
     for index, paragraph in enumerate(item.paragraphs.order_by("position", "pk"), start=1):
         number = f"{item.number}.{index}"
         if (paragraph.number, paragraph.position, paragraph.note) != (number, index, ""):
-            Paragraph.objects.filter(pk=paragraph.pk).update(number=number, position=index, note="")
+            paragraph.number, paragraph.position, paragraph.note = number, index, ""
+            paragraph._history_user = user
+            paragraph.save(update_fields=["number", "position", "note"])
     # Actions keep pointing at their paragraph; their reference follows its new number.
     for action in Action.objects.filter(paragraph__item=item).select_related("paragraph"):
         if action.reference != action.paragraph.number:
@@ -84,7 +89,7 @@ def add_paragraph(user, item: AgendaItem, text: str, *, after: Paragraph | None 
     position = after.position if after else item.paragraphs.aggregate(Max("position"))["position__max"] or 0
     item.paragraphs.filter(position__gt=position).update(position=F("position") + 1)
     paragraph = Paragraph.objects.create(item=item, number="", position=position + 1, text=text.strip())
-    renumber(item)
+    renumber(item, user)
     paragraph.refresh_from_db()
     return paragraph
 
@@ -98,16 +103,18 @@ def move_paragraph(user, paragraph: Paragraph, direction: str) -> None:
     if 0 <= other < len(siblings):
         siblings[index], siblings[other] = siblings[other], siblings[index]
         for position, sibling in enumerate(siblings, start=1):
+            sibling.position = position  # saved, with its history, by renumber
             Paragraph.objects.filter(pk=sibling.pk).update(position=position)
-    renumber(paragraph.item)
+    renumber(paragraph.item, user)
 
 
 @transaction.atomic
 def delete_paragraph(user, paragraph: Paragraph) -> None:
     require_change(user, paragraph)
     item = paragraph.item
+    paragraph._history_user = user
     paragraph.delete()
-    renumber(item)
+    renumber(item, user)
 
 
 @transaction.atomic

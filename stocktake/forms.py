@@ -2,7 +2,9 @@ from django import forms
 
 from atf import access
 from atf.models import BeaconIndicator, Recommendation
+from atf.text import normalise
 from boroughs.models import Place
+from boroughs.names import PlaceNames
 
 from .models import Return
 
@@ -33,9 +35,12 @@ class EntryForm(forms.Form):
         queryset=BeaconIndicator.objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
+    # The version of the entry the form was opened at: a save from an older one is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, user, place, section, **kwargs):
         super().__init__(*args, **kwargs)
+        self.system = section.framework.system
         self.fields["places"].queryset = access.restrict(Place.objects.within(place), user, access.ATTACH)
         if hasattr(section, "recommendations"):
             self.fields["recommendations"].queryset = section.recommendations.all()
@@ -45,6 +50,41 @@ class EntryForm(forms.Form):
             self.fields["indicators"].queryset = section.framework.indicators.all()
         if not self.is_bound and not self.initial.get("places"):
             self.initial["places"] = [place.pk]
+
+    def clean_text(self):
+        return normalise(self.cleaned_data["text"]).strip()
+
+    def clean(self):
+        """Take a lead-in typed at the start ("Knowsley - ...") off the text, as the workbook reader does.
+
+        The workbook writes an entry as its lead-in and its text; a lead-in
+        left in the text would be written twice. The places it names must be
+        the places ticked, so that the entry says what it is for once.
+        """
+        cleaned = super().clean()
+        text, places = cleaned.get("text"), cleaned.get("places")
+        cleaned["lead_in"] = ""
+        if not text:
+            return cleaned
+        named = PlaceNames(self.system).read_prefix(text)
+        if named is None or not named.text.strip():
+            return cleaned
+        chosen = self.fields["places"].queryset.filter(pk__in=named.place_ids)
+        if chosen.count() != len(set(named.place_ids)):
+            self.add_error(
+                "text",
+                f"Your text starts with “{named.lead_in.strip()}”, which names a place you cannot report for. "
+                "Take the names off the start of the text, and tick the places below instead.",
+            )
+        elif places is not None and set(p.pk for p in places) != set(named.place_ids):
+            self.add_error(
+                "places",
+                f"Your text starts with “{named.lead_in.strip()}”: tick exactly the places it names, or take the "
+                "names off the start of the text.",
+            )
+        else:
+            cleaned["lead_in"], cleaned["text"] = named.lead_in, named.text.strip()
+        return cleaned
 
 
 class ReviewForm(forms.Form):
@@ -60,6 +100,7 @@ class ReviewForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4, "class": "nhsuk-textarea"}),
         help_text="Say what needs changing when you return it.",
     )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def clean(self):
         cleaned = super().clean()

@@ -58,6 +58,17 @@ def may_edit(user, round_: Round, place: Place) -> bool:
     return return_for(round_, place).status not in Return.PUBLISHED
 
 
+def may_submit(user, round_: Round, place: Place) -> bool:
+    """Only the place's own lead (or a superuser) submits its return, while the round is open and it is not in."""
+    if not round_.is_open:
+        return False
+    scope = access.scope_for(user)
+    leads_here = any(place.path.startswith(lead.path) for lead in scope.lead_places)
+    if not (leads_here or scope.superuser):
+        return False
+    return return_for(round_, place).status not in Return.PUBLISHED
+
+
 def may_review(user, round_: Round) -> bool:
     return round_.is_open and access.can(user, access.CHANGE, round_)
 
@@ -74,7 +85,9 @@ def require_edit(user, round_: Round, place: Place) -> None:
 
 
 @transaction.atomic
-def add_entry(user, round_: Round, place: Place, *, section, text: str, places, recommendations=(), indicators=()):
+def add_entry(
+    user, round_: Round, place: Place, *, section, text: str, places, recommendations=(), indicators=(), lead_in=""
+):
     require_edit(user, round_, place)
     theme = section if section.__class__.__name__ == "Theme" else None
     system = None if theme else section
@@ -87,7 +100,7 @@ def add_entry(user, round_: Round, place: Place, *, section, text: str, places, 
         theme=theme,
         system_recommendation=system,
         level=Level.BOROUGH,
-        lead_in=PlaceNames(round_.framework.system).lead_in_for(place_ids),
+        lead_in=lead_in or PlaceNames(round_.framework.system).lead_in_for(place_ids),
         text=text.strip(),
         position=(last or 0) + 1,
     )
@@ -101,11 +114,18 @@ def add_entry(user, round_: Round, place: Place, *, section, text: str, places, 
 
 
 @transaction.atomic
-def update_entry(user, entry: Entry, *, text: str, places, recommendations=(), indicators=()):
+def update_entry(
+    user, entry: Entry, *, text: str, places, recommendations=(), indicators=(), lead_in="", version=None
+):
+    """Save the entry's new text, unless someone saved it since ``version``: then StaleVersion, nothing written."""
     if not access.can(user, access.CHANGE, entry):
         raise PermissionDenied
+    if version is not None:
+        entry.version = version
     place_ids = [p.pk for p in places]
-    if sorted(place_ids) != sorted(entry.places.values_list("pk", flat=True)):
+    if lead_in:
+        entry.lead_in = lead_in
+    elif sorted(place_ids) != sorted(entry.places.values_list("pk", flat=True)):
         entry.lead_in = PlaceNames(entry.round.framework.system).lead_in_for(place_ids)
     entry.text = text.strip()
     entry._history_user = user
@@ -154,14 +174,21 @@ def move_entry(user, entry: Entry, direction: str) -> None:
         neighbour.position += 1
     else:
         entry.position += 1
-    Entry.objects.filter(pk=entry.pk).update(position=entry.position)
-    Entry.objects.filter(pk=neighbour.pk).update(position=neighbour.position)
+    # Saved one by one, so that the move is in each entry's history with who made it.
+    for moved in (entry, neighbour):
+        moved._history_user = user
+        moved.save(update_fields=["position", "updated"])
 
 
 @transaction.atomic
-def submit(user, round_: Round, place: Place) -> Return:
+def submit(user, round_: Round, place: Place, *, version: int | None = None) -> Return:
+    """Submit the place's return; StaleVersion if it changed since ``version`` (the page the user saw)."""
     require_edit(user, round_, place)
+    if not may_submit(user, round_, place):
+        raise PermissionDenied("Only the place's own lead can submit its return.")
     return_ = return_for(round_, place)
+    if version is not None and return_.pk:
+        return_.version = version
     return_.status = Return.Status.SUBMITTED
     return_.submitted_at = timezone.now()
     return_.submitted_by = user
@@ -171,8 +198,8 @@ def submit(user, round_: Round, place: Place) -> Return:
 
 
 @transaction.atomic
-def review(user, round_: Round, place: Place, *, decision: str, comment: str) -> Return:
-    """Return the place's submission with a comment, or accept it."""
+def review(user, round_: Round, place: Place, *, decision: str, comment: str, version: int | None = None) -> Return:
+    """Return the place's submission with a comment, or accept it; StaleVersion if it changed since ``version``."""
     if not round_.is_open:
         raise PermissionDenied(closed_message(round_))
     if not may_review(user, round_):
@@ -180,6 +207,8 @@ def review(user, round_: Round, place: Place, *, decision: str, comment: str) ->
     if decision not in (Return.Status.RETURNED, Return.Status.ACCEPTED):
         raise ValueError(decision)
     return_ = return_for(round_, place)
+    if version is not None and return_.pk:
+        return_.version = version
     return_.status = decision
     return_.comment = comment.strip()
     return_.reviewed_at = timezone.now()

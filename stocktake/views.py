@@ -17,6 +17,7 @@ from django_tables2 import RequestConfig
 
 from atf import access, outputs
 from atf.models import SystemRecommendation, Theme
+from atf.versioning import StaleVersion
 from boroughs.models import Place
 
 from . import coverage, returns, uploads
@@ -57,6 +58,11 @@ def return_detail(request, round_slug, place_slug):
     """A borough's return: every theme and system recommendation, its entries, and others' for learning."""
     round_ = _round(request, round_slug)
     place = _borough(round_, place_slug)
+    return render(request, "stocktake/return_detail.html", _return_context(request, round_, place))
+
+
+def _sections(request, round_: Round, place: Place) -> list[returns.SectionView]:
+    """Every theme and system recommendation, with the place's entries and the first few of others'."""
     framework = round_.framework
     sections = [
         returns.SectionView(t, "theme") for t in framework.themes.prefetch_related("recommendations", "indicators")
@@ -86,18 +92,24 @@ def return_detail(request, round_slug, place_slug):
     for card in returns.entry_cards(borough_entries.filter(pk__in=shown)):
         if view := section_of(card.theme_id, card.system_recommendation_id):
             view.others.append(card)
+    return sections
+
+
+def _return_context(request, round_: Round, place: Place, *, review_form=None) -> dict:
+    sections = _sections(request, round_, place)
     return_ = returns.visible_return(request.user, round_, place)
-    context = {
+    return {
         "round": round_,
         "place": place,
         "return": return_,
+        "due": return_.due if return_ is not None else round_.deadline,
         "sections": sections,
         "may_edit": returns.may_edit(request.user, round_, place),
+        "may_submit": returns.may_submit(request.user, round_, place),
         "may_review": returns.may_review(request.user, round_),
-        "review_form": ReviewForm(),
+        "review_form": review_form or ReviewForm(initial={"version": return_.version if return_ else None}),
         "filled": sum(1 for s in sections if s.own),
     }
-    return render(request, "stocktake/return_detail.html", context)
 
 
 def entry_add(request, round_slug, place_slug, kind, number):
@@ -113,6 +125,7 @@ def entry_add(request, round_slug, place_slug, kind, number):
             place,
             section=section,
             text=form.cleaned_data["text"],
+            lead_in=form.cleaned_data["lead_in"],
             places=form.cleaned_data["places"],
             recommendations=form.cleaned_data.get("recommendations", []),
             indicators=form.cleaned_data["indicators"],
@@ -179,19 +192,28 @@ def entry_edit(request, pk):
         "places": list(entry.places.values_list("pk", flat=True)),
         "recommendations": list(entry.recommendations.values_list("pk", flat=True)),
         "indicators": list(entry.indicators.values_list("pk", flat=True)),
+        "version": entry.version,
     }
     form = EntryForm(request.POST or None, initial=initial, user=request.user, place=place, section=section)
+    newer = None
     if request.method == "POST" and form.is_valid():
-        returns.update_entry(
-            request.user,
-            entry,
-            text=form.cleaned_data["text"],
-            places=form.cleaned_data["places"],
-            recommendations=form.cleaned_data.get("recommendations", []),
-            indicators=form.cleaned_data["indicators"],
-        )
-        messages.success(request, "Entry saved.")
-        return redirect(_return_url(entry, place))
+        try:
+            returns.update_entry(
+                request.user,
+                entry,
+                text=form.cleaned_data["text"],
+                lead_in=form.cleaned_data["lead_in"],
+                places=form.cleaned_data["places"],
+                recommendations=form.cleaned_data.get("recommendations", []),
+                indicators=form.cleaned_data["indicators"],
+                version=form.cleaned_data["version"],
+            )
+        except StaleVersion:
+            newer = _changeable_entry(request, pk)
+            form = _stale_form(request, newer, place, section)
+        else:
+            messages.success(request, "Entry saved.")
+            return redirect(_return_url(entry, place))
     return render(
         request,
         "stocktake/entry_form.html",
@@ -201,10 +223,25 @@ def entry_edit(request, pk):
             "place": place,
             "section": section,
             "entry": entry,
+            "newer": returns.entry_cards(Entry.objects.filter(pk=newer.pk))[0] if newer else None,
             "title": "Change the entry",
             "back_url": _return_url(entry, place),
         },
     )
+
+
+def _stale_form(request, newer: Entry, place, section) -> EntryForm:
+    """The user's own text back in the form, now at the newer version they are shown, with why it was not saved."""
+    data = request.POST.copy()
+    data["version"] = str(newer.version)
+    form = EntryForm(data, user=request.user, place=place, section=section)
+    form.is_valid()
+    form.add_error(
+        None,
+        "Someone else saved this entry after you opened it, so your change was not saved. Their version is "
+        "shown below. Your text is still in the box: change it as needed and save again.",
+    )
+    return form
 
 
 def _return_url(entry: Entry, place: Place) -> str:
@@ -236,11 +273,37 @@ def entry_move(request, pk):
 
 @require_POST
 def return_submit(request, round_slug, place_slug):
+    """Submit a return; one with empty sections (or none at all) is confirmed first, saying which."""
     round_ = _round(request, round_slug)
     place = _borough(round_, place_slug)
-    returns.submit(request.user, round_, place)
+    if not returns.may_submit(request.user, round_, place):
+        if not round_.is_open:
+            messages.error(request, returns.closed_message(round_))
+            return redirect("stocktake:return_detail", round_.slug, place.slug)
+        raise PermissionDenied("Only the place's own lead can submit its return, while it is not submitted.")
+    version = _posted_version(request)
+    if request.POST.get("confirmed") != "yes":
+        sections = _sections(request, round_, place)
+        empty = [view for view in sections if not view.own]
+        if empty:
+            context = {"round": round_, "place": place, "empty": empty, "sections": sections, "version": version}
+            return render(request, "stocktake/return_submit_confirm.html", context)
+    try:
+        returns.submit(request.user, round_, place, version=version)
+    except StaleVersion:
+        messages.error(
+            request,
+            f"{place}'s return was changed by someone else after you opened this page, so it was not submitted. "
+            "Check it below and submit again.",
+        )
+        return redirect("stocktake:return_detail", round_.slug, place.slug)
     messages.success(request, f"{place}'s return is submitted to the ICS for review.")
     return redirect("stocktake:return_detail", round_.slug, place.slug)
+
+
+def _posted_version(request) -> int | None:
+    value = request.POST.get("version", "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
 
 
 @require_POST
@@ -253,12 +316,32 @@ def return_review(request, round_slug, place_slug):
     if not returns.may_review(request.user, round_):
         raise PermissionDenied
     form = ReviewForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "; ".join(e for errors in form.errors.values() for e in errors))
-        return redirect(reverse("stocktake:return_detail", args=[round_.slug, place.slug]) + "#review")
-    return_ = returns.review(request.user, round_, place, **form.cleaned_data)
-    messages.success(request, f"{place}'s return is {return_.get_status_display().lower()}.")
-    return redirect("stocktake:coverage", round_.slug)
+    if form.is_valid():
+        try:
+            return_ = returns.review(
+                request.user,
+                round_,
+                place,
+                decision=form.cleaned_data["decision"],
+                comment=form.cleaned_data["comment"],
+                version=form.cleaned_data["version"],
+            )
+        except StaleVersion:
+            # The reviewer's choice and comment stay in the form, now at the version they are shown.
+            data = request.POST.copy()
+            data["version"] = str(returns.return_for(round_, place).version)
+            form = ReviewForm(data)
+            form.is_valid()
+            form.add_error(
+                None,
+                f"{place}'s return was changed after you opened this page (it may have been reviewed already), so "
+                "your review was not saved. Its status now is shown at the top of the page.",
+            )
+        else:
+            messages.success(request, f"{place}'s return is {return_.get_status_display().lower()}.")
+            return redirect("stocktake:coverage", round_.slug)
+    context = _return_context(request, round_, place, review_form=form)
+    return render(request, "stocktake/return_detail.html", context, status=400)
 
 
 def round_workbook(request, round_slug):

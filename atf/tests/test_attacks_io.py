@@ -403,7 +403,7 @@ def test_a_round_seen_by_four_users_as_it_moves_leaks_nothing_at_any_step(world,
     check(draft_readers={"lead", "reviewer"}, comment_readers=set())
 
     # 2. The lead submits: the others now read the entry, never a status or comment.
-    users["lead"].post(reverse("stocktake:return_submit", args=[round_.slug, "knowsley"]))
+    users["lead"].post(reverse("stocktake:return_submit", args=[round_.slug, "knowsley"]), {"confirmed": "yes"})
     check(draft_readers=set(users), comment_readers=set())
 
     # 3. The reviewer returns it with a comment: for the lead and the reviewer only.

@@ -63,7 +63,12 @@ def test_a_lead_adds_links_and_submits_an_entry(world):
     entry = Entry.objects.get(text="Second family hub opened in Huyton.")
     assert entry.lead_in == "Knowsley - " and list(entry.recommendations.all()) == [recommendation]
     assert list(entry.indicators.all()) == [indicator]
-    client.post(reverse("stocktake:return_submit", args=[world.rounds.open.slug, "knowsley"]))
+    submit_url = reverse("stocktake:return_submit", args=[world.rounds.open.slug, "knowsley"])
+    # Most sections are still empty: the lead is asked to confirm, and told which.
+    confirm = client.post(submit_url)
+    assert confirm.status_code == 200 and "empty sections" in confirm.content.decode()
+    assert Return.objects.get(round=world.rounds.open, place__slug="knowsley").status == "draft"
+    client.post(submit_url, {"confirmed": "yes"})
     assert Return.objects.get(round=world.rounds.open, place__slug="knowsley").status == "submitted"
     # Submitted: locked for the lead, visible to the other boroughs.
     page = client.get(reverse("stocktake:return_detail", args=[world.rounds.open.slug, "knowsley"]))
