@@ -114,9 +114,7 @@ def add_entry(
 
 
 @transaction.atomic
-def update_entry(
-    user, entry: Entry, *, text: str, places, recommendations=(), indicators=(), lead_in="", version=None
-):
+def update_entry(user, entry: Entry, *, text: str, places, recommendations=(), indicators=(), lead_in="", version=None):
     """Save the entry's new text, unless someone saved it since ``version``: then StaleVersion, nothing written."""
     if not access.can(user, access.CHANGE, entry):
         raise PermissionDenied
