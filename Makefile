@@ -12,7 +12,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/atf
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install install-dev browser run serve migrate demo test test-sqlite test-postgres lint check bench clean
+.PHONY: install install-dev browser run serve migrate demo test test-sqlite test-postgres test-live lint check bench clean
 
 # Build .venv with the application's dependencies only.
 install: $(VENV)/.installed
@@ -64,6 +64,10 @@ test-postgres: install-dev
 	else \
 		echo "WARNING: PostgreSQL is not reachable; the PostgreSQL run was skipped." >&2; \
 	fi
+
+# The live round played by several users at once, with many more random interleavings than CI runs.
+test-live: install-dev
+	LIVE_ROUND_PROFILE=thorough env -u DATABASE_URL $(VENV)/bin/pytest -q stocktake/tests/test_live_round.py
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

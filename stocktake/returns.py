@@ -69,8 +69,11 @@ def may_submit(user, round_: Round, place: Place) -> bool:
     return return_for(round_, place).status not in Return.PUBLISHED
 
 
-def may_review(user, round_: Round) -> bool:
-    return round_.is_open and access.can(user, access.CHANGE, round_)
+def may_review(user, round_: Round, place: Place | None = None) -> bool:
+    """May the user review returns of the round (with a ``place``: that place's, which must be submitted)?"""
+    if not (round_.is_open and access.can(user, access.CHANGE, round_)):
+        return False
+    return place is None or return_for(round_, place).status == Return.Status.SUBMITTED
 
 
 def closed_message(round_: Round) -> str:
@@ -205,6 +208,11 @@ def review(user, round_: Round, place: Place, *, decision: str, comment: str, ve
     if decision not in (Return.Status.RETURNED, Return.Status.ACCEPTED):
         raise ValueError(decision)
     return_ = return_for(round_, place)
+    if return_.status != Return.Status.SUBMITTED:
+        raise PermissionDenied(
+            f"{place}'s return is {return_.get_status_display().lower()}, not submitted: only a submitted return "
+            "can be accepted or returned."
+        )
     if version is not None and return_.pk:
         return_.version = version
     return_.status = decision

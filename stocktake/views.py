@@ -106,7 +106,7 @@ def _return_context(request, round_: Round, place: Place, *, review_form=None) -
         "sections": sections,
         "may_edit": returns.may_edit(request.user, round_, place),
         "may_submit": returns.may_submit(request.user, round_, place),
-        "may_review": returns.may_review(request.user, round_),
+        "may_review": returns.may_review(request.user, round_, place),
         "review_form": review_form or ReviewForm(initial={"version": return_.version if return_ else None}),
         "filled": sum(1 for s in sections if s.own),
     }
@@ -315,6 +315,10 @@ def return_review(request, round_slug, place_slug):
         return redirect("stocktake:return_detail", round_.slug, place.slug)
     if not returns.may_review(request.user, round_):
         raise PermissionDenied
+    if not returns.may_review(request.user, round_, place):
+        status = returns.return_for(round_, place).get_status_display().lower()
+        messages.error(request, f"{place}'s return is {status}: only a submitted return can be reviewed.")
+        return redirect("stocktake:return_detail", round_.slug, place.slug)
     form = ReviewForm(request.POST)
     if form.is_valid():
         try:
