@@ -18,6 +18,11 @@ The policy, per role (``Scope`` below holds a user's roles):
 - borough lead at a borough: views its own entries (drafts too), the
   published entries of its ICS, and the commissions of its borough; changes
   its borough's entries in an open round while its return is not submitted.
+- the same role held at a sub-region or combined authority (a place lead):
+  views the published entries of its ICS; changes the entries of its own
+  place's activity column in an open round. It gains nothing over the
+  boroughs inside its place: their entries, returns and commissions stay
+  their own leads'.
 - commission secretariat: views and changes its commission, all of it
   (members, priorities, meetings, minutes, decisions, actions); views other
   commissions of the same ICS and their published meetings.
@@ -76,6 +81,10 @@ class Scope:
     superuser: bool = False
     reviewer_systems: set[int] = field(default_factory=set)
     lead_places: list = field(default_factory=list)  # boroughs, with their paths
+    # Where the lead role is held above borough level (a sub-region or combined
+    # authority): kept apart, so that none of the borough rules reach the
+    # boroughs inside such a place.
+    level_lead_places: list = field(default_factory=list)
     secretariat_commissions: set[int] = field(default_factory=set)
     secretariat_systems: set[int] = field(default_factory=set)
     viewer_places: list = field(default_factory=list)
@@ -83,7 +92,7 @@ class Scope:
 
     @property
     def lead_systems(self) -> set[int]:
-        return {p.system_id for p in self.lead_places}
+        return {p.system_id for p in self.lead_places + self.level_lead_places}
 
     @property
     def viewer_systems(self) -> set[int]:
@@ -109,7 +118,10 @@ def scope_for(user) -> Scope:
         if membership.role == Role.ICS_REVIEWER:
             scope.reviewer_systems.add(membership.place.system_id)
         elif membership.role == Role.BOROUGH_LEAD:
-            scope.lead_places.append(membership.place)
+            if membership.place.kind == "borough":
+                scope.lead_places.append(membership.place)
+            else:
+                scope.level_lead_places.append(membership.place)
         elif membership.role == Role.SECRETARIAT:
             scope.secretariat_commissions.add(membership.commission_id)
             scope.secretariat_systems.add(membership.commission.place.system_id)
@@ -155,7 +167,9 @@ def place_rule(scope: Scope, action: str) -> Q:
     if action == VIEW:
         return EVERYTHING
     if action == ATTACH:  # places an entry may be attributed to
-        return in_systems(scope.reviewer_systems, "system_id") | within(scope.lead_places)
+        # A place lead attributes its column's entries to its own place only, never to a borough inside it.
+        level_places = Q(pk__in=[p.pk for p in scope.level_lead_places]) if scope.level_lead_places else NOTHING
+        return in_systems(scope.reviewer_systems, "system_id") | within(scope.lead_places) | level_places
     return in_systems(scope.reviewer_systems, "system_id")
 
 
@@ -202,21 +216,33 @@ def entry_rule(scope: Scope, action: str) -> Q:
         return (
             reviewer | (own if scope.lead_places else NOTHING) | shared | (viewed if scope.viewer_places else NOTHING)
         )
-    if not scope.lead_places:
-        return reviewer
-    # A lead changes an entry only when every place it names is theirs, its
-    # round is open, and their return is not waiting for or past review.
-    outside = Entry.places.through.objects.filter(entry=OuterRef("pk")).exclude(within(scope.lead_places, "place__"))
-    locked = Return.objects.filter(
-        round=OuterRef("round"), place__in=[p.pk for p in scope.lead_places], status__in=Return.PUBLISHED
-    )
-    lead = (
-        Q(round__status=Round.Status.OPEN, level=Level.BOROUGH)
-        & Exists(Entry.places.through.objects.filter(entry=OuterRef("pk")))
-        & ~Exists(outside)
-        & ~Exists(locked)
-    )
-    return reviewer | lead
+    allowed = reviewer
+    if scope.lead_places:
+        # A lead changes an entry only when every place it names is theirs, its
+        # round is open, and their return is not waiting for or past review.
+        outside = Entry.places.through.objects.filter(entry=OuterRef("pk")).exclude(
+            within(scope.lead_places, "place__")
+        )
+        locked = Return.objects.filter(
+            round=OuterRef("round"), place__in=[p.pk for p in scope.lead_places], status__in=Return.PUBLISHED
+        )
+        allowed |= (
+            Q(round__status=Round.Status.OPEN, level=Level.BOROUGH)
+            & Exists(Entry.places.through.objects.filter(entry=OuterRef("pk")))
+            & ~Exists(outside)
+            & ~Exists(locked)
+        )
+    if scope.level_lead_places:
+        # A lead held at a sub-region or combined authority changes the entries
+        # of its own place's activity column (column_place within that place;
+        # never borough entries, which have no column place) while the round is
+        # open. Those entries are published from the start, so no return locks them.
+        allowed |= (
+            Q(round__status=Round.Status.OPEN)
+            & ~Q(level=Level.BOROUGH)
+            & within(scope.level_lead_places, "column_place__")
+        )
+    return allowed
 
 
 def row_rule(scope: Scope, action: str) -> Q:
@@ -439,7 +465,7 @@ def may_any(user, action: str, model: type[models.Model]) -> bool:
 # Which roles may create rows of a model at all; the saved row is then
 # checked against the change rule like any other write.
 ADD_ROLES: dict[str, Callable[[Scope], bool]] = {
-    "stocktake.Entry": lambda s: bool(s.reviewer_systems or s.lead_places),
+    "stocktake.Entry": lambda s: bool(s.reviewer_systems or s.lead_places or s.level_lead_places),
     "commissions.Commission": lambda s: False,
     **{
         f"commissions.{name}": lambda s: bool(s.secretariat_commissions)
