@@ -274,3 +274,66 @@ class SectionView:
     @property
     def anchor(self) -> str:
         return f"{self.kind}-{self.section.number}"
+
+
+# Activity above borough level: the ICS's, a sub-region's or a combined
+# authority's own column of the workbook. It has no return: its entries are
+# published as soon as they are saved, and are edited by the ICS's reviewers
+# and by a lead held at that place (atf.access.entry_rule).
+
+
+def level_places(round_: Round):
+    """The places of the round's system with an activity column of their own, as the exporter writes them."""
+    from .importer import LEVEL_KINDS
+
+    return (
+        Place.objects.filter(system=round_.framework.system_id, kind__in=LEVEL_KINDS)
+        .exclude(stocktake_heading="")
+        .order_by("path")
+    )
+
+
+def may_edit_level(user, round_: Round, place: Place) -> bool:
+    """May the user add, change, move and delete the entries of the place's activity column in this round?"""
+    if not round_.is_open or place.system_id != round_.framework.system_id:
+        return False
+    scope = access.scope_for(user)
+    if scope.superuser or round_.framework.system_id in scope.reviewer_systems:
+        return True
+    # As entry_rule has it: a lead held at this place, whose column it is.
+    leads_here = any(place.path.startswith(lead.path) for lead in scope.level_lead_places)
+    return leads_here and access.can(user, access.ATTACH, round_)
+
+
+def require_level_edit(user, round_: Round, place: Place) -> None:
+    if not round_.is_open:
+        raise PermissionDenied(closed_message(round_))
+    if not may_edit_level(user, round_, place):
+        raise PermissionDenied(f"Only the ICS's reviewers and {place}'s own lead can change {place}'s activity.")
+
+
+@transaction.atomic
+def add_level_entry(user, round_: Round, place: Place, *, section, text: str, recommendations=(), indicators=()):
+    """Add an entry at the end of the place's activity cell under ``section``: its column, its level, its place."""
+    require_level_edit(user, round_, place)
+    theme = section if section.__class__.__name__ == "Theme" else None
+    system = None if theme else section
+    last = Entry.objects.filter(
+        round=round_, theme=theme, system_recommendation=system, level=place.kind, column_place=place
+    ).aggregate(Max("position"))["position__max"]
+    entry = Entry(
+        round=round_,
+        theme=theme,
+        system_recommendation=system,
+        level=place.kind,
+        column_place=place,
+        text=text.strip(),
+        position=(last or 0) + 1,
+    )
+    entry._history_user = user
+    entry.save()
+    entry.places.set([place])
+    entry.recommendations.set(recommendations)
+    entry.indicators.set(indicators)
+    access.require_still_changeable(user, [entry])
+    return entry

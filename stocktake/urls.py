@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import round_views, views
+from . import level_views, round_views, views
 
 app_name = "stocktake"
 
@@ -39,4 +39,19 @@ urlpatterns = [
     ),
     path("rounds/<slug:round_slug>/close/", round_views.round_close, name="round_close"),
     path("rounds/<slug:round_slug>/reopen/", round_views.round_reopen, name="round_reopen"),
+]
+
+# Activity above borough level (stocktake.level_views): the ICS's, a sub-region's or a combined authority's column.
+urlpatterns += [
+    path("rounds/<slug:round_slug>/activity/<slug:place_slug>/", level_views.level_return, name="level_return"),
+    path(
+        "rounds/<slug:round_slug>/activity/<slug:place_slug>/<str:kind>/<int:number>/add/",
+        level_views.level_entry_add,
+        name="level_entry_add",
+    ),
+    path(
+        "rounds/<slug:round_slug>/activity/<slug:place_slug>/entries/<int:pk>/edit/",
+        level_views.level_entry_edit,
+        name="level_entry_edit",
+    ),
 ]

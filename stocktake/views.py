@@ -172,12 +172,15 @@ def _changeable_entry(request, pk) -> Entry:
 
 
 def _home_place(request, entry: Entry) -> Place:
-    """The borough whose return page an entry is edited from.
+    """The place whose page an entry is edited from.
 
-    An entry that names no borough (an ICS or combined-authority entry, or one
-    that names no place at all) is edited from its column's place or, failing
-    that, from its ICS.
+    An ICS, sub-region or combined-authority entry is edited from its column's
+    place (the level page, ``stocktake.level_views``). A borough entry is
+    edited from its borough's return; one that names no borough, from its
+    first place or, failing that, from its ICS.
     """
+    if entry.level != Level.BOROUGH and entry.column_place_id:
+        return entry.column_place
     places = entry.places.filter(kind=Place.Kind.BOROUGH)
     yours = access.restrict(places, request.user, access.ATTACH).first()
     return yours or places.first() or entry.places.first() or entry.column_place or entry.round.framework.system
@@ -245,9 +248,11 @@ def _stale_form(request, newer: Entry, place, section) -> EntryForm:
 
 
 def _return_url(entry: Entry, place: Place) -> str:
+    anchor = f"theme-{entry.theme.number}" if entry.theme_id else f"system-{entry.system_recommendation.number}"
+    if place.pk == entry.column_place_id and place.stocktake_heading:  # a level entry: its column's page
+        return reverse("stocktake:level_return", args=[entry.round.slug, place.slug]) + "#" + anchor
     if place.kind != Place.Kind.BOROUGH:  # no borough's return holds it: back to the round's entries
         return reverse("stocktake:entry_list") + f"?round={entry.round_id}"
-    anchor = f"theme-{entry.theme.number}" if entry.theme_id else f"system-{entry.system_recommendation.number}"
     return reverse("stocktake:return_detail", args=[entry.round.slug, place.slug]) + "#" + anchor
 
 

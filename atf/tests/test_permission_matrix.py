@@ -728,6 +728,7 @@ def covered_url_names() -> set[str]:
         "stocktake:return_upload_confirm",
         "stocktake:round_new",  # stocktake/tests/test_rounds.py
         "stocktake:round_reopen",  # stocktake/tests/test_rounds.py
+        "stocktake:level_entry_edit",  # stocktake/tests/test_level_activity.py
     }
     covered |= set(COMMISSION_PAGES) | set(OPEN_COMMISSION_PAGES)
     covered |= {
@@ -780,6 +781,13 @@ ROUND_PAGES = {
     "stocktake:round_manage": (lambda w: [w.rounds.open.slug], CM_VIEWERS, CM_MANAGERS),
     "stocktake:return_deadline": (lambda w: [w.rounds.open.slug, "knowsley"], CM_VIEWERS, CM_MANAGERS),
     "stocktake:round_close": (lambda w: [w.rounds.open.slug], CM_VIEWERS, CM_MANAGERS),
+    # Activity above borough level; the writes are in stocktake/tests/test_level_activity.py.
+    "stocktake:level_return": (lambda w: [w.rounds.open.slug, "cheshire-and-merseyside"], CM_VIEWERS, CM_VIEWERS),
+    "stocktake:level_entry_add": (
+        lambda w: [w.rounds.open.slug, "cheshire-and-merseyside", "theme", 1],
+        CM_VIEWERS,
+        CM_MANAGERS,
+    ),
 }
 OPEN_PAGES = ["stocktake:round_list", "stocktake:entry_list", "stocktake:compare", "stocktake:search"]
 
