@@ -22,6 +22,7 @@ from atf.versioning import StaleVersion
 from boroughs.models import Place
 
 from . import returns
+from .cells import BLANK_LINES
 from .forms import EntryForm
 from .models import Entry, Round
 from .views import _round, _section
@@ -40,6 +41,17 @@ class LevelEntryForm(EntryForm):
         del self.fields["places"]
         self.fields["text"].label = f"What is {place} doing?"
         self.fields["text"].error_messages["required"] = f"Enter what {place} is doing"
+
+    def clean_text(self):
+        # In a level column, a blank line separates one entry from the next: one kept here would come back
+        # from the workbook as two entries.
+        text = super().clean_text()
+        if BLANK_LINES.search(text):
+            raise forms.ValidationError(
+                "Remove the blank lines: in the workbook a blank line starts a new entry in this column. "
+                "Keep the lines together, or add the next part as an entry of its own."
+            )
+        return text
 
     def clean(self):
         cleaned = forms.Form.clean(self)  # not EntryForm.clean: there is no lead-in to take off
@@ -120,6 +132,7 @@ def level_entry_add(request, round_slug, place_slug, kind, number):
             "place": place,
             "section": section,
             "title": "Add an entry",
+            "save_label": "Save the entry",
             "back_url": _level_url(round_, place, f"{kind}-{number}"),
         },
     )
@@ -180,6 +193,7 @@ def level_entry_edit(request, round_slug, place_slug, pk):
             "entry": entry,
             "newer": returns.entry_cards(Entry.objects.filter(pk=newer.pk))[0] if newer else None,
             "title": "Change the entry",
+            "save_label": "Save the entry",
             "back_url": _level_url(round_, place, anchor),
         },
     )

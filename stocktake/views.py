@@ -188,6 +188,9 @@ def _home_place(request, entry: Entry) -> Place:
 
 def entry_edit(request, pk):
     entry = _changeable_entry(request, pk)
+    if request.method == "GET" and entry.level != Level.BOROUGH and entry.column_place_id:
+        # A column's entry has its own form, without places to tick (stocktake.level_views).
+        return redirect("stocktake:level_entry_edit", entry.round.slug, entry.column_place.slug, entry.pk)
     place = _home_place(request, entry)
     section = entry.section
     initial = {
