@@ -167,6 +167,10 @@ def test_a_lead_submits_and_a_reviewer_returns_it_with_a_comment(browser, live_s
     assert page.get_by_text("Knowsley's second family hub opened in Huyton.").is_visible()
     check_accessibility(page)
     page.get_by_role("button", name="Submit Knowsley's return").click()
+    # Most sections are empty: the lead is asked to confirm, and told which.
+    assert page.get_by_role("heading", name="Submit Knowsley's return with", exact=False).is_visible()
+    check_accessibility(page)
+    page.get_by_role("button", name="Submit anyway").click()
     assert page.get_by_text("submitted to the ICS").is_visible()
     sign_out(page)
 
@@ -178,6 +182,12 @@ def test_a_lead_submits_and_a_reviewer_returns_it_with_a_comment(browser, live_s
     first_row = grid.locator("tbody tr").first
     assert first_row.locator("td").nth(knowsley_column - 1).inner_text().startswith("1")
     page.get_by_role("link", name="Knowsley").first.click()
+    page.get_by_role("button", name="Save the review").click()  # no choice made: the error beside the radios
+    error = page.locator("#review .nhsuk-form-group--error").first
+    assert "Select whether to accept or return it" in error.inner_text()
+    radios = page.get_by_label("Return it for changes").bounding_box()
+    assert abs(error.bounding_box()["y"] - radios["y"]) < 300
+    check_accessibility(page)
     page.get_by_label("Return it for changes").check()
     page.get_by_label("Comment to the borough").fill("Please say how many families the hub has reached.")
     page.get_by_role("button", name="Save the review").click()
@@ -187,6 +197,49 @@ def test_a_lead_submits_and_a_reviewer_returns_it_with_a_comment(browser, live_s
     sign_in(page, live_server, "lead-knowsley")
     assert page.get_by_text("Please say how many families the hub has reached.").is_visible()
     page.close()
+
+
+def test_a_lead_works_in_two_tabs_and_in_the_workbook(browser, live_server, demo, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    sign_in(page, live_server, "lead-knowsley")
+    return_url = f"{live_server.url}/stocktake/rounds/{demo.slug}/places/knowsley/"
+    page.goto(return_url)
+    page.get_by_role("link", name="Add an entry under Give every child the best start in life").click()
+    page.get_by_label("What is your borough doing?").fill("Knowsley - Second family hub\nopened in Huyton.")
+    page.get_by_role("button", name="Save as draft").click()
+    assert page.get_by_text("opened in Huyton.").is_visible()
+    assert page.get_by_text("Knowsley - Second").count() == 0  # the typed place name is the lead-in, not text
+    check_accessibility(page)
+
+    # The same entry open in two tabs: the later save is refused, with the newer text shown.
+    page.get_by_role("link", name="Change entry 1 under Give every child the best start in life").click()
+    edit_url = page.url
+    second = context.new_page()
+    second.goto(edit_url)
+    page.get_by_label("What is your borough doing?").fill("Second family hub opened in Huyton in May.")
+    page.get_by_role("button", name="Save as draft").click()
+    second.get_by_label("What is your borough doing?").fill("Second family hub opened in Huyton, with a café.")
+    second.get_by_role("button", name="Save as draft").click()
+    assert second.get_by_text("Someone else saved this entry").first.is_visible()
+    assert second.locator("#newer").get_by_text("opened in Huyton in May.").is_visible()
+    check_accessibility(second)
+    second.close()
+
+    # Download the workbook and upload it unchanged: nothing would change, whatever Halton holds.
+    page.goto(return_url)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the workbook").click()
+    path = tmp_path / "download.xlsx"
+    download.value.save_as(path)
+    page.get_by_role("link", name="upload it").click()
+    page.get_by_label("Upload your edited workbook").set_input_files(str(path))
+    page.get_by_role("button", name="Check the workbook").click()
+    assert page.get_by_text("Nothing would change").is_visible()
+    assert page.get_by_text("Family hubs opened at Kingsway").count() == 0
+    check_accessibility(page)
+    context.close()
 
 
 SKIP = ("/admin", "/accounts/logout", "_export", "format=xlsx", "/workbook/", "/static/")
