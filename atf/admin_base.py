@@ -113,27 +113,14 @@ class ScopedAdmin(SimpleHistoryAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         if not issubclass(self.model, Versioned):
             return super().get_form(request, obj, change, **kwargs)
-        # The model's version is not editable: the form's own field stands for it.
-        if "fields" not in kwargs:
-            kwargs["fields"] = flatten_fieldsets(self.get_fieldsets(request, obj))
-        if kwargs["fields"] is not None:
-            kwargs["fields"] = [name for name in kwargs["fields"] if name != "version"]
-        form = super().get_form(request, obj, change, **kwargs)
-        seen = forms.IntegerField(widget=forms.HiddenInput, required=False, initial=obj.version if obj else None)
-        return type(form)(form.__name__, (form,), {"version": seen})
+        return versioned_form(super().get_form(request, obj, change, **_without_version(self, request, obj, kwargs)))
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        if issubclass(self.model, Versioned) and "version" not in flatten_fieldsets(fieldsets):
-            fieldsets = [*fieldsets, (None, {"fields": ["version"]})]
-        return fieldsets
+        return _with_version(self.model, super().get_fieldsets(request, obj))
 
     def save_model(self, request, obj, form, change):
-        if change and isinstance(obj, Versioned):
-            if getattr(request, "_atf_reverting", False):
-                obj.version = obj.current_version() or obj.version  # a revert restores a past version on purpose
-            elif form.cleaned_data.get("version") is not None:
-                obj.version = form.cleaned_data["version"]
+        if change and isinstance(obj, Versioned) and getattr(request, "_atf_reverting", False):
+            obj.version = obj.current_version() or obj.version  # a revert restores a past version on purpose
         super().save_model(request, obj, form, change)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -203,8 +190,55 @@ class ScopedAdmin(SimpleHistoryAdmin):
         return response
 
 
+def versioned_form(form_class):
+    """``form_class`` with a hidden ``version``: the row's version when the form was opened, set back on save."""
+
+    def __init__(self, *args, **kwargs):
+        form_class.__init__(self, *args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def _post_clean(self):
+        form_class._post_clean(self)
+        seen = self.cleaned_data.get("version")
+        if self.instance.pk and seen is not None:
+            self.instance.version = seen  # saving from an older version raises StaleVersion
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    return type(form_class)(
+        form_class.__name__, (form_class,), {"version": version, "__init__": __init__, "_post_clean": _post_clean}
+    )
+
+
+def _without_version(model_admin, request, obj, kwargs) -> dict:
+    """The form's fields without the model's ``version``, which is not editable: the form's own field stands in."""
+    if "fields" not in kwargs:
+        kwargs["fields"] = flatten_fieldsets(model_admin.get_fieldsets(request, obj))
+    if kwargs["fields"] is not None:
+        kwargs["fields"] = [name for name in kwargs["fields"] if name != "version"]
+    return kwargs
+
+
+def _with_version(model, fieldsets):
+    """Fieldsets that render the hidden version too (the admin renders only the fields its fieldsets name)."""
+    if issubclass(model, Versioned) and "version" not in flatten_fieldsets(fieldsets):
+        *others, (name, options) = fieldsets
+        fieldsets = [*others, (name, {**options, "fields": [*options["fields"], "version"]})]
+    return fieldsets
+
+
 class ScopedInline:
     """Mixin for inlines: rows and dropdowns scoped, writes allowed when the parent may be changed."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        if not issubclass(self.model, Versioned):
+            return super().get_formset(request, obj, **kwargs)
+        kwargs = _without_version(self, request, obj, kwargs)
+        kwargs["form"] = versioned_form(kwargs.get("form", self.form))
+        return super().get_formset(request, obj, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        return _with_version(self.model, super().get_fieldsets(request, obj))
 
     def get_queryset(self, request):
         return access.restrict(super().get_queryset(request), request.user, access.VIEW)
