@@ -199,7 +199,9 @@ class Membership(models.Model):
         if not self.place_id or self.commission_id:
             raise ValidationError({"place": f"A {self.get_role_display().lower()} is held at a place."})
         if self.place.kind not in ROLE_PLACE_KINDS[self.role]:
-            kinds = " or ".join(sorted(ROLE_PLACE_KINDS[self.role]))
+            labels = dict(type(self.place).Kind.choices)
+            named = [labels[kind].lower() for kind in sorted(ROLE_PLACE_KINDS[self.role], key=list(labels).index)]
+            kinds = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]
             raise ValidationError(
                 {
                     "place": f"A {self.get_role_display().lower()} is held at {kinds} level, "

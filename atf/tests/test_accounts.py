@@ -28,7 +28,7 @@ def test_a_secretariat_is_granted_for_a_commission(world):
 
 
 def test_a_role_at_the_wrong_kind_of_place_is_refused(world):
-    with pytest.raises(CommandError, match="held at borough level"):
+    with pytest.raises(CommandError, match="held at sub-region, combined authority or borough level"):
         call_command("grant", "nobody", "borough_lead", "cheshire-and-merseyside")
 
 
