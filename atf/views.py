@@ -60,7 +60,15 @@ def home(request):
     comments = Return.objects.filter(place__in=scope.lead_places, status=Return.Status.RETURNED).select_related(
         "round", "place", "reviewed_by"
     )
+    # A lead held at a sub-region or combined authority (or a reviewer) keeps that place's own activity column.
+    activity = [
+        (round_, place)
+        for round_ in open_rounds
+        for place in scope.level_lead_places
+        if place.system_id == round_.framework.system_id and place.stocktake_heading
+    ]
     context = {
+        "activity": activity,
         "memberships": user.memberships.select_related("place", "commission"),
         "open_rounds": open_rounds,
         "progress": progress,

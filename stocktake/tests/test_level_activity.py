@@ -372,3 +372,11 @@ def test_the_round_list_links_each_open_round_s_level_pages(world):
     for slug in (ICS, SUB_REGION, CA):
         assert f'href="{page(world.rounds.open, slug)}"' in body
     assert page(world.rounds.closed, ICS) not in body
+
+
+def test_a_combined_authority_lead_finds_their_activity_page_on_home(world, ca_lead):
+    page = logged_in(ca_lead).get(reverse("home")).content.decode()
+    url = reverse("stocktake:level_return", args=[world.rounds.open.slug, CA])
+    assert f'href="{url}"' in page
+    # A borough lead has no such page to keep.
+    assert "Your activity" not in logged_in(world.users.lead).get(reverse("home")).content.decode()
