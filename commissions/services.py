@@ -118,10 +118,15 @@ def delete_paragraph(user, paragraph: Paragraph) -> None:
 
 
 @transaction.atomic
-def add_update(user, action: Action, text: str, status: str | None = None) -> ActionUpdate:
+def add_update(
+    user, action: Action, text: str, status: str | None = None, *, version: int | None = None
+) -> ActionUpdate:
+    """A progress update, and the action's new status; StaleVersion (nothing kept) if it changed since ``version``."""
     require_change(user, action)
     update = ActionUpdate.objects.create(action=action, date=timezone.localdate(), text=text.strip(), author=user)
     if status and status != action.status:
+        if version is not None:
+            action.version = version
         action.status = status
         action._history_user = user
         action.save(update_fields=["status"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
 from atf import access, outputs
+from atf.versioning import StaleVersion
 
 from . import services
 from .filters import ActionFilterSet
@@ -291,20 +291,40 @@ class UpdateForm(forms.Form):
         error_messages={"required": "Enter what has happened"},
     )
     status = forms.ChoiceField(label="Status", choices=Action.Status.choices)
+    # The action's version when the page was opened: a status set from an older page is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 def action_detail(request, pk):
     action = _visible(request, Action, pk=pk)
     may_change = access.can(request.user, access.CHANGE, action)
-    form = UpdateForm(request.POST or None, initial={"status": action.status})
+    form = UpdateForm(request.POST or None, initial={"status": action.status, "version": action.version})
     if request.method == "POST":
         if not may_change:
             raise PermissionDenied
         if form.is_valid():
-            with transaction.atomic():
-                services.add_update(request.user, action, form.cleaned_data["text"], form.cleaned_data["status"])
-            messages.success(request, "Update saved.")
-            return redirect("commissions:action_detail", action.pk)
+            try:
+                services.add_update(
+                    request.user,
+                    action,
+                    form.cleaned_data["text"],
+                    form.cleaned_data["status"],
+                    version=form.cleaned_data["version"],
+                )
+            except StaleVersion:
+                action.refresh_from_db()
+                data = request.POST.copy()
+                data["version"] = str(action.version)
+                form = UpdateForm(data)
+                form.is_valid()
+                form.add_error(
+                    "status",
+                    f"Someone else changed this action after you opened the page: its status is now "
+                    f"“{action.get_status_display()}”. Your update was not saved; check the status and save again.",
+                )
+            else:
+                messages.success(request, "Update saved.")
+                return redirect("commissions:action_detail", action.pk)
     return render(
         request,
         "commissions/action_detail.html",

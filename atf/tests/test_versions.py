@@ -187,3 +187,25 @@ def test_the_data_migration_normalises_text_stored_before(matrix_world):
     import_module("stocktake.migrations.0006_normalise_text").forwards(apps, None)
     entry.refresh_from_db()
     assert (entry.lead_in, entry.text) == ("Knowsley - ", "line one\nline two")
+
+
+def test_an_action_s_status_set_from_an_older_page_is_refused_with_the_update(matrix_world):
+    action = matrix_world.minutes.st_helens.action
+    url = reverse("commissions:action_detail", args=[action.pk])
+    secretariat = client_for(matrix_world, "secretariat")
+    opened = secretariat.get(url).context["form"]["version"].value()
+    # Someone else closes the action after the page was opened.
+    newer = type(action).objects.get(pk=action.pk)
+    newer.status = "done"
+    newer.save()
+
+    response = secretariat.post(url, {"text": "Still going", "status": "in_progress", "version": opened})
+    assert response.status_code == 200
+    assert "Someone else changed this action" in response.content.decode()
+    action.refresh_from_db()
+    assert action.status == "done" and not action.updates.filter(text="Still going").exists()
+    # Posted again from the reloaded form, it saves.
+    again = response.context["form"]["version"].value()
+    assert secretariat.post(url, {"text": "Still going", "status": "in_progress", "version": again}).status_code == 302
+    action.refresh_from_db()
+    assert action.status == "in_progress"
