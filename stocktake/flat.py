@@ -39,6 +39,8 @@ COLUMNS = (
     "lead_in",
     "text",
     "position",
+    # The entry's version when exported: a row changed since is refused rather than written over. Optional.
+    "version",
 )
 PLACE_SEPARATOR = ";"
 
@@ -153,11 +155,11 @@ def import_flat(rows, *, user=None, dry_run: bool = False) -> FlatResult:
             parsed = _parse(row, number, lookups, result.errors)
             if parsed is None:
                 continue
-            entry_id, values, place_ids = parsed
+            entry_id, values, place_ids, version = parsed
             if entry_id is None:
                 creates.append((Entry(**values), place_ids))
             else:
-                updates[entry_id] = (values, place_ids, number)
+                updates[entry_id] = (values, place_ids, number, version)
         if not result.errors:
             written += _write_chunk(creates, updates, user, result, lookups)
     if result.errors:
@@ -200,7 +202,7 @@ def _write_chunk(creates, updates, user, result: FlatResult, lookups: _Lookups) 
     changed: list[Entry] = []
     changed_places: dict[int, list[int]] = {}
     for entry in Entry.objects.filter(pk__in=list(updates)).prefetch_related("places"):
-        values, place_ids, number = updates[entry.pk]
+        values, place_ids, number, version = updates[entry.pk]
         places_before = sorted(p.pk for p in entry.places.all())
         if all(getattr(entry, name) == value for name, value in values.items()) and places_before == sorted(place_ids):
             result.unchanged += 1
@@ -208,12 +210,19 @@ def _write_chunk(creates, updates, user, result: FlatResult, lookups: _Lookups) 
         if entry.pk not in lookups.changeable:
             result.errors.append(f"Row {number}: entry {entry.pk} is not one you may change. Leave it as it is.")
             continue
+        if version is not None and version != entry.version:
+            result.errors.append(
+                f"Row {number}: entry {entry.pk} was changed by someone else after this file was exported. "
+                "Export the entries again and make your change there."
+            )
+            continue
         if values["round_id"] != entry.round_id and values["round_id"] not in lookups.addable_rounds:
             result.errors.append(f"Row {number}: {_not_addable(lookups.round_names[values['round_id']])}")
             continue
         for name, value in values.items():
             setattr(entry, name, value)
         entry.updated = now
+        entry.version += 1
         changed.append(entry)
         if places_before != sorted(place_ids):
             changed_places[entry.pk] = place_ids
@@ -222,7 +231,9 @@ def _write_chunk(creates, updates, user, result: FlatResult, lookups: _Lookups) 
     result.updated += len(changed)
     result.created += len(creates)
     if changed:
-        bulk_update_with_history(changed, Entry, [*_VALUE_FIELDS, "updated"], batch_size=1000, default_user=user)
+        bulk_update_with_history(
+            changed, Entry, [*_VALUE_FIELDS, "updated", "version"], batch_size=1000, default_user=user
+        )
         Entry.places.through.objects.filter(entry_id__in=list(changed_places)).delete()
     created = (
         bulk_create_with_history([e for e, _ in creates], Entry, batch_size=1000, default_user=user) if creates else []
@@ -299,6 +310,9 @@ def _parse(row: dict, number: int, lookups: _Lookups, errors: list[str]):
     position = (row.get("position") or "0").strip()
     if not position.isdigit():
         return fail(f"position “{position}” is not a whole number.")
+    version = (row.get("version") or "").strip()
+    if version and not (version.isdigit() and len(version) < 10):
+        return fail(f"version “{version[:20]}” is not a whole number. Leave it as it was exported.")
     values = {
         "round_id": round_.pk,
         "theme_id": theme_id,
@@ -309,7 +323,7 @@ def _parse(row: dict, number: int, lookups: _Lookups, errors: list[str]):
         "text": normalise(text).strip(),
         "position": int(position),
     }
-    return entry_id, values, place_ids
+    return entry_id, values, place_ids, int(version) if version else None
 
 
 def export_flat(queryset, stream: io.TextIOBase) -> int:
@@ -341,6 +355,7 @@ def flat_rows(queryset) -> Iterator[list]:
                 entry.lead_in,
                 entry.text,
                 entry.position,
+                entry.version,
             ]
         )
 

@@ -1,3 +1,4 @@
+import csv
 import io
 
 import pytest
@@ -83,9 +84,20 @@ def test_formula_like_text_is_made_inert_in_csv_and_restored_on_import(world, tm
     assert "'=HYPERLINK" in path.read_text()
     entry.text = "changed"
     entry.save()
-    call_command("import_entries", str(path))
+    # The file was exported before that change: importing it would write over newer text, so it is refused.
+    with pytest.raises(CommandError, match="changed by someone else after this file was exported"):
+        call_command("import_entries", str(path))
     entry.refresh_from_db()
-    assert entry.text == '=HYPERLINK("http://evil.example")'
+    assert entry.text == "changed"
+    # As a new entry (no id, no version), the text comes back as it was written, without the apostrophe.
+    rows = list(csv.reader(path.open(encoding="utf-8-sig")))
+    header = rows[0]
+    (row,) = [r for r in rows[1:] if r[header.index("id")] == str(entry.pk)]
+    row[header.index("id")] = row[header.index("version")] = ""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([header, row])
+    call_command("import_entries", str(path))
+    assert Entry.objects.filter(text='=HYPERLINK("http://evil.example")').exclude(pk=entry.pk).exists()
 
 
 def test_a_dry_run_writes_nothing(world, tmp_path):
