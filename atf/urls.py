@@ -13,3 +13,5 @@ urlpatterns = [
     path("commissions/", include("commissions.urls")),
     path("themes/<int:pk>/", views.theme_detail, name="theme_detail"),
 ]
+
+handler403 = "atf.views.permission_denied"

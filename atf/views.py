@@ -114,3 +114,11 @@ def theme_detail(request, pk):
             "actions": actions,
         },
     )
+
+
+def permission_denied(request, exception=None):
+    """The 403 page: why, in the refusal's own words; a closed round's says who can reopen it, not to check roles."""
+    from stocktake.returns import RoundClosed
+
+    context = {"exception": str(exception or ""), "closed": isinstance(exception, RoundClosed)}
+    return render(request, "403.html", context, status=403)

@@ -66,7 +66,18 @@ class EntryForm(forms.Form):
         cleaned["lead_in"] = ""
         if not text:
             return cleaned
-        named = PlaceNames(self.system).read_prefix(text)
+        names = PlaceNames(self.system)
+        for number, line in enumerate(text.split("\n")[1:], start=2):
+            started = names.read_prefix(line.strip()) or names.unknown_prefix(line.strip())
+            if started:
+                words = started.lead_in.strip() if hasattr(started, "lead_in") else f"{started} -"
+                self.add_error(
+                    "text",
+                    f"Line {number} starts with “{words}”: in the workbook a line that starts with a place's name "
+                    "begins a new entry. Reword the start of that line, or add it as an entry of its own.",
+                )
+                return cleaned
+        named = names.read_prefix(text)
         if named is None or not named.text.strip():
             return cleaned
         chosen = self.fields["places"].queryset.filter(pk__in=named.place_ids)

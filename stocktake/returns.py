@@ -76,13 +76,17 @@ def may_review(user, round_: Round, place: Place | None = None) -> bool:
     return place is None or return_for(round_, place).status == Return.Status.SUBMITTED
 
 
+class RoundClosed(PermissionDenied):
+    """A change refused because its round is closed; the 403 page then says who can reopen it."""
+
+
 def closed_message(round_: Round) -> str:
     return f"“{round_}” is closed, so nothing in it can be changed. An ICS reviewer can reopen it."
 
 
 def require_edit(user, round_: Round, place: Place) -> None:
     if not round_.is_open:
-        raise PermissionDenied(closed_message(round_))
+        raise RoundClosed(closed_message(round_))
     if not may_edit(user, round_, place):
         raise PermissionDenied("This return cannot be changed now.")
 
@@ -202,7 +206,7 @@ def submit(user, round_: Round, place: Place, *, version: int | None = None) -> 
 def review(user, round_: Round, place: Place, *, decision: str, comment: str, version: int | None = None) -> Return:
     """Return the place's submission with a comment, or accept it; StaleVersion if it changed since ``version``."""
     if not round_.is_open:
-        raise PermissionDenied(closed_message(round_))
+        raise RoundClosed(closed_message(round_))
     if not may_review(user, round_):
         raise PermissionDenied
     if decision not in (Return.Status.RETURNED, Return.Status.ACCEPTED):
@@ -307,7 +311,7 @@ def may_edit_level(user, round_: Round, place: Place) -> bool:
 
 def require_level_edit(user, round_: Round, place: Place) -> None:
     if not round_.is_open:
-        raise PermissionDenied(closed_message(round_))
+        raise RoundClosed(closed_message(round_))
     if not may_edit_level(user, round_, place):
         raise PermissionDenied(f"Only the ICS's reviewers and {place}'s own lead can change {place}'s activity.")
 

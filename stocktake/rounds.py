@@ -25,15 +25,11 @@ from atf.versioning import StaleVersion
 from boroughs.models import Place
 
 from .models import Entry, Level, Return, Round
-from .returns import closed_message, readable_return_places
+from .returns import RoundClosed, closed_message, readable_return_places
 
 
 class NameTaken(Exception):
     """Another round has this name (or one that makes the same address)."""
-
-
-class RoundClosed(PermissionDenied):
-    """The round is closed: nothing in it may change until a reviewer reopens it."""
 
 
 class NothingToDo(Exception):

@@ -115,8 +115,15 @@ def _return_context(request, round_: Round, place: Place, *, review_form=None) -
 def entry_add(request, round_slug, place_slug, kind, number):
     round_ = _round(request, round_slug)
     place = _borough(round_, place_slug)
-    returns.require_edit(request.user, round_, place)
     section = _section(round_, kind, number)
+    try:
+        returns.require_edit(request.user, round_, place)
+    except returns.RoundClosed as closed:
+        if request.method != "POST":
+            raise
+        form = EntryForm(request.POST, user=request.user, place=place, section=section)
+        context = {"round": round_, "place": place, "section": section, "title": "Add an entry"}
+        return _closed_form(request, form, closed, context)
     form = EntryForm(request.POST or None, user=request.user, place=place, section=section)
     if request.method == "POST" and form.is_valid():
         returns.add_entry(
@@ -166,6 +173,8 @@ def _changeable_entry(request, pk) -> Entry:
     """An entry the user may change: 404 if they may not even see it, 403 if they may only see it."""
     visible = access.restrict(Entry.objects.select_related("round__framework"), request.user, access.VIEW)
     entry = get_object_or_404(visible, pk=pk)
+    if not entry.round.is_open:
+        raise returns.RoundClosed(returns.closed_message(entry.round))
     if not access.can(request.user, access.CHANGE, entry):
         raise PermissionDenied("You may read this entry but not change it.")
     return entry
@@ -186,8 +195,25 @@ def _home_place(request, entry: Entry) -> Place:
     return yours or places.first() or entry.places.first() or entry.column_place or entry.round.framework.system
 
 
+def _closed_form(request, form, closed, context):
+    """A form posted after its round closed: nothing saved, the user's text kept on the page, and why."""
+    form.is_valid()
+    form.add_error(None, f"Nothing was saved. {closed} Your text is below, to keep elsewhere.")
+    context = {**context, "form": form, "back_url": reverse("stocktake:round_list"), "closed": True}
+    return render(request, "stocktake/entry_form.html", context, status=403)
+
+
 def entry_edit(request, pk):
-    entry = _changeable_entry(request, pk)
+    try:
+        entry = _changeable_entry(request, pk)
+    except returns.RoundClosed as closed:
+        if request.method != "POST":
+            raise
+        entry = get_object_or_404(access.restrict(Entry.objects.all(), request.user, access.VIEW), pk=pk)
+        place = _home_place(request, entry)
+        form = EntryForm(request.POST, user=request.user, place=place, section=entry.section)
+        context = {"round": entry.round, "place": place, "section": entry.section, "title": "Change the entry"}
+        return _closed_form(request, form, closed, context)
     if request.method == "GET" and entry.level != Level.BOROUGH and entry.column_place_id:
         # A column's entry has its own form, without places to tick (stocktake.level_views).
         return redirect("stocktake:level_entry_edit", entry.round.slug, entry.column_place.slug, entry.pk)
@@ -262,14 +288,16 @@ def _return_url(entry: Entry, place: Place) -> str:
 def entry_delete(request, pk):
     entry = _changeable_entry(request, pk)
     place = _home_place(request, entry)
+    context = {"entry": entry, "place": place, "back_url": _return_url(entry, place)}
     if request.method == "POST":
-        back = _return_url(entry, place)
+        if _posted_version(request) not in (None, entry.version):
+            # Changed since the confirmation page was opened: show what would be deleted now, and ask again.
+            context["changed"] = True
+            return render(request, "stocktake/entry_delete.html", context, status=409)
         returns.delete_entry(request.user, entry)
         messages.success(request, "Entry deleted.")
-        return redirect(back)
-    return render(
-        request, "stocktake/entry_delete.html", {"entry": entry, "place": place, "back_url": _return_url(entry, place)}
-    )
+        return redirect(context["back_url"])
+    return render(request, "stocktake/entry_delete.html", context)
 
 
 @require_POST

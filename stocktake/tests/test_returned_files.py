@@ -242,3 +242,48 @@ def test_a_download_re_saved_by_libreoffice_keeps_its_baseline(world, tmp_path):
     assert [(c["kind"], c["after"]) for c in preview.context["changes"]] == [
         ("updated", "Knowsley - Knowsley hub, in LibreOffice")
     ]
+
+
+def test_a_later_line_starting_with_a_place_name_is_refused_beside_the_text(world):
+    # In the workbook such a line would begin another entry: an unchanged upload would split this one.
+    lead = signed_in(world.users.lead)
+    add = reverse("stocktake:entry_add", args=[world.rounds.open.slug, "knowsley", "theme", 8])
+    for text in ("Joint work with neighbours:\nHalton - shared training", "Two strands:\nTrafford - not a place here"):
+        response = lead.post(add, {"text": text, "places": [world.places["knowsley"].pk]})
+        assert response.status_code == 200
+        assert "Line 2 starts with" in response.context["form"].errors["text"][0]
+    assert not Entry.objects.filter(text__startswith=("Joint work")).exists()
+
+
+def test_a_stale_delete_confirmation_deletes_nothing_and_shows_the_newer_text(world):
+    lead = signed_in(world.users.lead)
+    entry = world.entries.knowsley
+    url = reverse("stocktake:entry_delete", args=[entry.pk])
+    opened = lead.get(url).content.decode()
+    assert f'name="version" value="{entry.version}"' in opened
+    entry.text = "Rewritten in another tab"
+    entry.save()
+    response = lead.post(url, {"version": entry.version - 1})
+    assert response.status_code == 409 and "Rewritten in another tab" in response.content.decode()
+    assert Entry.objects.filter(pk=entry.pk).exists()
+    assert lead.post(url, {"version": entry.version}).status_code == 302
+    assert not Entry.objects.filter(pk=entry.pk).exists()
+
+
+def test_after_a_round_closes_forms_say_who_can_reopen_it_and_keep_the_text(world):
+    lead = signed_in(world.users.lead)
+    entry = world.entries.knowsley
+    Round.objects.filter(pk=world.rounds.open.pk).update(status=Round.Status.CLOSED)
+    edit = reverse("stocktake:entry_edit", args=[entry.pk])
+    posted = lead.post(edit, {"text": "Typed before the close", "places": [world.places["knowsley"].pk]})
+    page = posted.content.decode()
+    assert posted.status_code == 403
+    assert "is closed" in page and "An ICS reviewer can reopen it" in page and "Typed before the close" in page
+    shown = lead.get(edit)
+    assert shown.status_code == 403 and "An ICS reviewer can reopen it" in shown.content.decode()
+    assert "check your role" not in shown.content.decode()
+    add = reverse("stocktake:entry_add", args=[world.rounds.open.slug, "knowsley", "theme", 1])
+    added = lead.post(add, {"text": "A new one, too late", "places": [world.places["knowsley"].pk]})
+    assert added.status_code == 403 and "A new one, too late" in added.content.decode()
+    entry.refresh_from_db()
+    assert entry.text == "Knowsley draft family hub"
