@@ -122,7 +122,9 @@ class RoundAdmin(ScopedAdmin):
         try:
             plan, round_ = uploads.confirm_upload(upload, request.user)
         except WorkbookError as exc:
-            messages.error(request, f"Nothing was imported. {exc}")
+            messages.error(
+                request, str(exc) if "nothing was imported" in str(exc).lower() else f"Nothing was imported. {exc}"
+            )
             return redirect("admin:stocktake_round_upload")
         uploads.forget(request, token)
         messages.success(request, f"Imported “{round_.name}”: {plan.full_summary()}.")

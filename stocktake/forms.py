@@ -78,7 +78,8 @@ class EntryForm(forms.Form):
                 )
                 return cleaned
         named = names.read_prefix(text)
-        if named is None or not named.text.strip():
+        # Only a lead-in with its dash or colon ("Knowsley - "): "Knowsley Council opened ..." is the activity's text.
+        if named is None or not named.text.strip() or named.lead_in.rstrip()[-1:] not in ("-", "–", "—", ":"):
             return cleaned
         chosen = self.fields["places"].queryset.filter(pk__in=named.place_ids)
         if chosen.count() != len(set(named.place_ids)):

@@ -674,7 +674,7 @@ def _plan_cell(
             (pk, was), cell_entry = base[i1 + offset], new[j1 + offset]
             entry = by_id.get(pk)
             if entry is None:
-                plan.conflicts.append(f"{where}: “{cell_entry.full_text[:60]}” (its entry was removed since)")
+                plan.conflicts.append(f"{where}: “{_short(cell_entry.full_text)}” (its entry was removed since)")
             elif _cell_digest(key, entry) == new_digests[j1 + offset]:
                 order.append(entry)  # already as the file has it
             elif _cell_digest(key, entry) != was:
@@ -682,7 +682,7 @@ def _plan_cell(
                 order.append(entry)
             else:
                 if not reader.may_change(entry) or not reader.may_name(key, cell_entry):
-                    plan.problems.append(f"{where}: “{cell_entry.full_text[:60]}”")
+                    plan.problems.append(f"{where}: “{_short(cell_entry.full_text)}”")
                 plan._updates.append((entry, 0, cell_entry))
                 plan.changes.append(Change("updated", key, entry.full_text, cell_entry.full_text, cell_entry.place_ids))
                 order.append(entry)
@@ -701,7 +701,7 @@ def _plan_cell(
         for offset in range(j1 + paired, j2):
             cell_entry = new[offset]
             if not reader.may_name(key, cell_entry):
-                plan.problems.append(f"{where}: “{cell_entry.full_text[:60]}”")
+                plan.problems.append(f"{where}: “{_short(cell_entry.full_text)}”")
             order.append(offset)
             plan.changes.append(Change("created", key, "", cell_entry.full_text, cell_entry.place_ids))
     _plan_positions(plan, key, current, deleted, order, new)
@@ -731,11 +731,19 @@ def _example(plan: ImportPlan) -> str:
 
 
 def _quoted(where: str, entry: Entry, reader: _Reader) -> str:
-    return f"{where}: “{entry.full_text[:60]}”" if reader.may_read(entry) else f"{where}: text you cannot see"
+    return f"{where}: “{_short(entry.full_text)}”" if reader.may_read(entry) else f"{where}: text you cannot see"
+
+
+def _short(text: str, limit: int = 80) -> str:
+    """Enough of a text to recognise it, cut at a word."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def _conflict(where: str, entry: Entry, reader: _Reader) -> str:
-    return _quoted(where, entry, reader) + " (changed by someone else since you downloaded the workbook)"
+    return _quoted(where, entry, reader) + " (as it reads now)"
 
 
 def _plan_positions(plan: ImportPlan, key: CellKey, current: list[Entry], deleted: set[int], order, new) -> None:
@@ -1056,9 +1064,9 @@ def authorise_plan(plan: ImportPlan, framework: Framework, user) -> None:
             )
     if plan.conflicts:
         raise WorkbookError(
-            "Someone else changed the same text after this workbook was downloaded, so nothing was imported. "
-            "Download the workbook again, make your changes in it, and upload that. "
-            f"Changed since: {_listed(plan.conflicts)}."
+            "This workbook changes text that was changed again after the workbook was downloaded (by someone "
+            "else, or by you on the pages or in another upload), so nothing was imported. Download the workbook "
+            f"again, make your changes in it, and upload that. Changed since: {_listed(plan.conflicts)}."
         )
 
 

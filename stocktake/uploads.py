@@ -129,10 +129,36 @@ def forget_entry_file(request, entry_file: EntryFile) -> None:
     entry_file.path.unlink(missing_ok=True)
 
 
+def refuse_another_round(parsed, round_name: str | None, user) -> None:
+    """A workbook of another round, uploaded on this round's page, is said to be so (not read as all changes)."""
+    from atf import access
+
+    from .models import Round, WorkbookDownload
+
+    if not round_name:
+        return
+    downloaded = None
+    if parsed.download_token and getattr(user, "pk", None):
+        found = WorkbookDownload.objects.filter(token=parsed.download_token[:40], user=user).select_related("round")
+        downloaded = found.first()
+    other = downloaded.round if downloaded is not None else None
+    if other is None and parsed.title:
+        target = Round.objects.filter(name=round_name).first()
+        if target is not None and parsed.title != (target.title or target.name):
+            visible = access.restrict(Round.objects.exclude(pk=target.pk), user, access.VIEW)
+            other = next((r for r in visible if parsed.title == (r.title or r.name)), None)
+    if other is not None and other.name != round_name:
+        raise WorkbookError(
+            f"This workbook is “{other}”'s, not “{round_name}”'s. Upload it on that round's page, or download "
+            f"the workbook of “{round_name}” and make your changes there."
+        )
+
+
 @collection_paused()
 def plan_upload(upload: Upload, user) -> tuple[ImportPlan, Framework]:
     framework = Framework.objects.get(pk=upload.framework_id)
     parsed = read_stocktake(upload.path, framework)
+    refuse_another_round(parsed, upload.round_name, user)
     plan = plan_import(parsed, framework, upload.round_name, user=user)
     authorise_plan(plan, framework, user)
     return plan, framework

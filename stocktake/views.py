@@ -424,7 +424,9 @@ def return_upload_confirm(request, round_slug, place_slug, token):
     try:
         plan, _ = uploads.confirm_upload(upload, request.user)
     except WorkbookError as exc:
-        messages.error(request, f"Nothing was imported. {exc}")
+        messages.error(
+            request, str(exc) if "nothing was imported" in str(exc).lower() else f"Nothing was imported. {exc}"
+        )
         return redirect("stocktake:return_upload", round_.slug, place.slug)
     uploads.forget(request, token)
     messages.success(request, f"Workbook imported: {plan.full_summary()}.")

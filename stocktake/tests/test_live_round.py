@@ -213,7 +213,7 @@ class LiveRound(RuleBasedStateMachine):
         if now is None or now.full_text != full_text:
             # Changed on the pages since the download: refused, naming it, nothing written.
             assert response.status_code == 200
-            assert "changed the same text" in response.content.decode()
+            assert "was changed again after the workbook was downloaded" in response.content.decode()
             return
         assert response.status_code == 200, response.content[:300]
         plan = response.context["plan"]

@@ -128,7 +128,10 @@ def test_an_edit_over_newer_text_is_refused_and_shows_only_what_the_lead_may_rea
     world.entries.knowsley.save()
     preview = upload(lead, world.rounds.open, "knowsley", content)
     page = preview.content.decode()
-    assert "changed the same text" in page and "Knowsley saved on the pages meanwhile" in page
+    assert (
+        "was changed again after the workbook was downloaded" in page
+        and "Knowsley saved on the pages meanwhile" in page
+    )
     world.entries.knowsley.refresh_from_db()
     assert world.entries.knowsley.text == "Knowsley saved on the pages meanwhile"
 
@@ -146,7 +149,9 @@ def test_a_stale_preview_is_planned_again_at_confirm_and_never_applied_over_newe
     world.entries.knowsley.refresh_from_db()
     assert world.entries.knowsley.text == "Knowsley from the other tab"
     messages = [str(m) for m in response.wsgi_request._messages]
-    assert any("Nothing was imported" in m and "changed the same text" in m for m in messages)
+    assert any(
+        "nothing was imported" in m and "was changed again after the workbook was downloaded" in m for m in messages
+    )
 
 
 def test_a_paragraph_typed_on_several_lines_in_the_form_round_trips(world):
@@ -287,3 +292,34 @@ def test_after_a_round_closes_forms_say_who_can_reopen_it_and_keep_the_text(worl
     assert added.status_code == 403 and "A new one, too late" in added.content.decode()
     entry.refresh_from_db()
     assert entry.text == "Knowsley draft family hub"
+
+
+def test_another_round_s_workbook_uploaded_here_is_named_as_such(world, framework):
+    second = Round.objects.create(framework=framework, name="Second open round")
+    lead = signed_in(world.users.lead)
+
+    def refusal(content: bytes) -> str:
+        response = upload(lead, second, "knowsley", content)
+        assert response.status_code == 200
+        (message,) = response.context["form"].errors["workbook"]
+        return message
+
+    message = refusal(download(lead, world.rounds.open))
+    assert "is “Open round 2025”'s, not “Second open round”'s" in message and "not yours" not in message
+    # Without its download's token (say, a copy saved by another program), the title cell tells.
+    book = openpyxl.load_workbook(io.BytesIO(download(lead, world.rounds.open)))
+    book.custom_doc_props.props = []
+    output = io.BytesIO()
+    book.save(output)
+    assert "is “Open round 2025”'s" in refusal(output.getvalue())
+
+
+def test_a_place_name_that_begins_the_sentence_stays_in_the_text(world):
+    lead = signed_in(world.users.lead)
+    add = reverse("stocktake:entry_add", args=[world.rounds.open.slug, "knowsley", "theme", 3])
+    lead.post(add, {"text": "Knowsley Council opened a jobs hub", "places": [world.places["knowsley"].pk]})
+    entry = Entry.objects.get(text="Knowsley Council opened a jobs hub")
+    assert entry.lead_in == "Knowsley - "
+    assert (
+        not upload(lead, world.rounds.open, "knowsley", download(lead, world.rounds.open)).context["plan"].has_changes
+    )
