@@ -44,6 +44,8 @@ class EntryForm(forms.Form):
         self.fields["places"].queryset = access.restrict(Place.objects.within(place), user, access.ATTACH)
         if hasattr(section, "recommendations"):
             self.fields["recommendations"].queryset = section.recommendations.all()
+            # The whole recommendation: a label cut short would not say which one it is.
+            self.fields["recommendations"].label_from_instance = lambda r: f"{r.code} {r.text}"
             self.fields["indicators"].queryset = section.framework.indicators.filter(theme=section)
         else:
             del self.fields["recommendations"]
@@ -124,6 +126,6 @@ class ReviewForm(forms.Form):
 class WorkbookForm(forms.Form):
     workbook = forms.FileField(
         label="Upload your edited workbook",
-        help_text="The .xlsx file you downloaded from this page, with your borough's paragraphs edited.",
+        help_text="The .xlsx file downloaded from the return page, saved by Excel or LibreOffice.",
         error_messages={"required": "Select the workbook to upload"},
     )

@@ -245,7 +245,7 @@ def entry_edit(request, pk):
             form = _stale_form(request, newer, place, section)
         else:
             messages.success(request, "Entry saved.")
-            return redirect(_return_url(entry, place))
+            return redirect(_return_url(entry, place, to_entry=True))
     return render(
         request,
         "stocktake/entry_form.html",
@@ -276,8 +276,11 @@ def _stale_form(request, newer: Entry, place, section) -> EntryForm:
     return form
 
 
-def _return_url(entry: Entry, place: Place) -> str:
+def _return_url(entry: Entry, place: Place, *, to_entry: bool = False) -> str:
+    """The page the entry is kept on, at its section (or, after a save or a move, at the entry itself)."""
     anchor = f"theme-{entry.theme.number}" if entry.theme_id else f"system-{entry.system_recommendation.number}"
+    if to_entry:
+        anchor = f"entry-{entry.pk}"
     if place.pk == entry.column_place_id and place.stocktake_heading:  # a level entry: its column's page
         return reverse("stocktake:level_return", args=[entry.round.slug, place.slug]) + "#" + anchor
     if place.kind != Place.Kind.BOROUGH:  # no borough's return holds it: back to the round's entries
@@ -304,7 +307,7 @@ def entry_delete(request, pk):
 def entry_move(request, pk):
     entry = _changeable_entry(request, pk)
     returns.move_entry(request.user, entry, "up" if request.POST.get("direction") == "up" else "down")
-    return redirect(_return_url(entry, _home_place(request, entry)))
+    return redirect(_return_url(entry, _home_place(request, entry), to_entry=True))
 
 
 @require_POST

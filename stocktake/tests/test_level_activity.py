@@ -112,10 +112,11 @@ def test_a_reviewer_adds_changes_moves_and_deletes_an_ics_entry(world):
         reverse("stocktake:entry_edit", args=[added.pk]),
         {"text": "ICB funds a Marmot lead in each place.", "places": [ics.pk], "version": added.version},
     )
-    assert generic.status_code == 302 and generic["Location"] == page(round_, ICS) + "#theme-1"
+    # Back at the entry itself, so that the keyboard carries on from there.
+    assert generic.status_code == 302 and generic["Location"] == page(round_, ICS) + f"#entry-{added.pk}"
 
     moved = client.post(reverse("stocktake:entry_move", args=[second.pk]), {"direction": "up"})
-    assert moved.status_code == 302 and moved["Location"] == page(round_, ICS) + "#theme-1"
+    assert moved.status_code == 302 and moved["Location"] == page(round_, ICS) + f"#entry-{second.pk}"
     assert [e.pk for e in column_entries(round_, ICS)] == [second.pk, added.pk]
     body = client.get(page(round_, ICS)).content.decode()
     assert body.index("share a family hub model") < body.index("ICB funds a Marmot lead in each place.")
