@@ -27,6 +27,8 @@ from django.http import HttpResponse
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from .text import printable
+
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 APOSTROPHE = "'"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -63,7 +65,7 @@ def xlsx_cell(sheet, value: object) -> WriteOnlyCell:
     """A write-only cell holding ``value``: numbers and dates as they are, anything else as a string."""
     if isinstance(value, PLAIN_TYPES):
         return WriteOnlyCell(sheet, value=value)
-    text = "" if value is None else str(value)
+    text = "" if value is None else printable(str(value))  # a control character would make the file unwritable
     cell = WriteOnlyCell(sheet, value=text)
     cell.data_type = "s"  # a string, never a formula, whatever it starts with
     if runs_as_formula(text):
@@ -76,7 +78,7 @@ def set_text(cell, value: object) -> None:
     if isinstance(value, PLAIN_TYPES):
         cell.value = value
         return
-    text = "" if value is None else str(value)
+    text = "" if value is None else printable(str(value))
     cell.value = text
     cell.data_type = "s"
     if runs_as_formula(text):

@@ -22,10 +22,14 @@ _CHARACTERS = str.maketrans(
     }
 )
 _TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
+# Control characters other than tab and line feed: no worksheet or XML can hold them. A vertical tab or a
+# form feed is what a pasted line break from Word often becomes, so those are line breaks; the rest go.
+_BREAKS = re.compile(r"[\x0b\x0c]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
 def normalise(text: str) -> str:
-    """LF line ends, plain spaces, and no white space at the end of a line."""
+    """LF line ends, plain spaces, no control characters, and no white space at the end of a line."""
     if not text:
         return text or ""
     return _TRAILING.sub("", normalise_characters(text))
@@ -33,4 +37,10 @@ def normalise(text: str) -> str:
 
 def normalise_characters(text: str) -> str:
     """Line ends and spaces only, keeping white space at line ends: a lead-in ("Knowsley - ") ends in one."""
-    return (text or "").replace("\r\n", "\n").replace("\r", "\n").translate(_CHARACTERS)
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").translate(_CHARACTERS)
+    return _CONTROLS.sub("", _BREAKS.sub("\n", text))
+
+
+def printable(text: str) -> str:
+    """Text a worksheet can hold, for writing text stored before it was normalised: control characters go."""
+    return _CONTROLS.sub("", _BREAKS.sub("\n", text))

@@ -1,3 +1,5 @@
+from urllib.parse import urlparse
+
 from django.db.models import Count, Q
 from django.shortcuts import render
 
@@ -121,4 +123,8 @@ def permission_denied(request, exception=None):
     from stocktake.returns import RoundClosed
 
     context = {"exception": str(exception or ""), "closed": isinstance(exception, RoundClosed)}
+    # Back to the page the refused button or link was on, when that page is ours.
+    referer = urlparse(request.META.get("HTTP_REFERER", ""))
+    if referer.netloc == request.get_host() and referer.path.startswith("/") and referer.path != request.path:
+        context["back"] = referer.path
     return render(request, "403.html", context, status=403)

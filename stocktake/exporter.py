@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Font
 
 from atf import access, outputs
 from atf.bulk import fetch_rows
+from atf.text import printable
 from boroughs.models import Place
 
 from . import baseline as baselines
@@ -141,7 +142,7 @@ class _Styles:
     def cell(self, value, bold: bool) -> WriteOnlyCell | None:
         if value is None or value == "":
             return None
-        text = str(value)
+        text = printable(str(value))  # stored before normalising, a control character would break the file
         cell = WriteOnlyCell(self.sheet, value=text)
         cell.data_type = "s"  # text, never a formula
         cell._style = copy(self.templates[(bold, outputs.runs_as_formula(text))])

@@ -80,6 +80,9 @@ class EntryForm(forms.Form):
                 )
                 return cleaned
         named = names.read_prefix(text)
+        if named is not None and not named.text.strip():
+            self.add_error("text", f"Enter what is being done, after “{named.lead_in.strip()}”")
+            return cleaned
         # Only a lead-in with its dash or colon ("Knowsley - "): "Knowsley Council opened ..." is the activity's text.
         if named is None or not named.text.strip() or named.lead_in.rstrip()[-1:] not in ("-", "–", "—", ":"):
             return cleaned
@@ -127,5 +130,8 @@ class WorkbookForm(forms.Form):
     workbook = forms.FileField(
         label="Upload your edited workbook",
         help_text="The .xlsx file downloaded from the return page, saved by Excel or LibreOffice.",
-        error_messages={"required": "Select the workbook to upload"},
+        error_messages={
+            "required": "Select the workbook to upload",
+            "empty": "The file is empty. Choose the workbook you saved from Excel or LibreOffice.",
+        },
     )

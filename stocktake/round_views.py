@@ -5,9 +5,12 @@ Views stay thin: who may do what, and every write, is ``stocktake.rounds``'s.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
 
@@ -30,6 +33,11 @@ def date_field(label: str, *, required: bool = True, help_text: str = "For examp
         widget=forms.DateInput(format="%d/%m/%Y"),
         help_text=help_text,
         error_messages={"invalid": "Enter a real date, like 31/03/2026", "required": f"Enter the {label.lower()}"},
+        # A stocktake runs this century: a year typed as 0001 or 2206 is a slip, not a plan.
+        validators=[
+            MinValueValidator(date(2000, 1, 1), message="Enter a date from the year 2000 on, like 31/03/2026"),
+            MaxValueValidator(date(2100, 12, 31), message="Enter a date before the year 2101, like 31/03/2026"),
+        ],
     )
 
 

@@ -122,7 +122,8 @@ def entry_add(request, round_slug, place_slug, kind, number):
         if request.method != "POST":
             raise
         form = EntryForm(request.POST, user=request.user, place=place, section=section)
-        context = {"round": round_, "place": place, "section": section, "title": "Add an entry"}
+        back = reverse("stocktake:return_detail", args=[round_.slug, place.slug])
+        context = {"round": round_, "place": place, "section": section, "title": "Add an entry", "back_url": back}
         return _closed_form(request, form, closed, context)
     form = EntryForm(request.POST or None, user=request.user, place=place, section=section)
     if request.method == "POST" and form.is_valid():
@@ -199,7 +200,7 @@ def _closed_form(request, form, closed, context):
     """A form posted after its round closed: nothing saved, the user's text kept on the page, and why."""
     form.is_valid()
     form.add_error(None, f"Nothing was saved. {closed} Your text is below, to keep elsewhere.")
-    context = {**context, "form": form, "back_url": reverse("stocktake:round_list"), "closed": True}
+    context = {**context, "form": form, "closed": True}
     return render(request, "stocktake/entry_form.html", context, status=403)
 
 
@@ -212,7 +213,13 @@ def entry_edit(request, pk):
         entry = get_object_or_404(access.restrict(Entry.objects.all(), request.user, access.VIEW), pk=pk)
         place = _home_place(request, entry)
         form = EntryForm(request.POST, user=request.user, place=place, section=entry.section)
-        context = {"round": entry.round, "place": place, "section": entry.section, "title": "Change the entry"}
+        context = {
+            "round": entry.round,
+            "place": place,
+            "section": entry.section,
+            "title": "Change the entry",
+            "back_url": _return_url(entry, place),
+        }
         return _closed_form(request, form, closed, context)
     if request.method == "GET" and entry.level != Level.BOROUGH and entry.column_place_id:
         # A column's entry has its own form, without places to tick (stocktake.level_views).
@@ -355,8 +362,11 @@ def return_review(request, round_slug, place_slug):
     if not returns.may_review(request.user, round_):
         raise PermissionDenied
     if not returns.may_review(request.user, round_, place):
+        # Reviewed by someone else since the page was opened, say: the reviewer's comment is given back.
         status = returns.return_for(round_, place).get_status_display().lower()
-        messages.error(request, f"{place}'s return is {status}: only a submitted return can be reviewed.")
+        comment = request.POST.get("comment", "").strip()[:5000]
+        kept = f" Your comment was not saved: “{comment}”" if comment else ""
+        messages.error(request, f"{place}'s return is {status}: only a submitted return can be reviewed.{kept}")
         return redirect("stocktake:return_detail", round_.slug, place.slug)
     form = ReviewForm(request.POST)
     if form.is_valid():

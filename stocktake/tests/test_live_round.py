@@ -45,7 +45,15 @@ PROFILE = PROFILES[os.environ.get("LIVE_ROUND_PROFILE", "ci")]
 # What people type: several lines from a browser (CRLF), pasted no-break spaces, text that looks like a formula.
 TYPED = st.lists(
     st.sampled_from(
-        ["family hub", "=SUM(A1:A2)", "line one\r\nline two", "pasted\u00a0text  ", "<script>x</script>", "& “quotes”"]
+        [
+            "family hub",
+            "=SUM(A1:A2)",
+            "line one\r\nline two",
+            "pasted\u00a0text  ",
+            "from Word\x0bnext line",
+            "<script>x</script>",
+            "& “quotes”",
+        ]
     ),
     min_size=1,
     max_size=3,

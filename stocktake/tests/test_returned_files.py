@@ -323,3 +323,57 @@ def test_a_place_name_that_begins_the_sentence_stays_in_the_text(world):
     assert (
         not upload(lead, world.rounds.open, "knowsley", download(lead, world.rounds.open)).context["plan"].has_changes
     )
+
+
+def test_control_characters_pasted_into_an_entry_never_break_a_download(world):
+    lead = signed_in(world.users.lead)
+    add = reverse("stocktake:entry_add", args=[world.rounds.open.slug, "knowsley", "theme", 7])
+    # A line break pasted from Word often arrives as a vertical tab; a bell or escape is noise.
+    lead.post(add, {"text": "Pasted\x0bfrom Word\x07 with\x1b noise", "places": [world.places["knowsley"].pk]})
+    assert Entry.objects.get(text__startswith="Pasted").text == "Pasted\nfrom Word with noise"
+    # Text stored before it was normalised cannot break the workbook or the exports either.
+    Entry.objects.filter(pk=world.entries.knowsley.pk).update(text="Stored\x0b with\x01 controls")
+    reviewer = signed_in(world.users.reviewer)
+    for client in (lead, reviewer):
+        book = openpyxl.load_workbook(io.BytesIO(download(client, world.rounds.open)))
+        assert any("Stored\n with controls" in str(c.value) for row in book["Themes"].iter_rows() for c in row)
+    exported = reviewer.get(reverse("stocktake:entry_list"), {"round": world.rounds.open.pk, "_export": "xlsx"})
+    assert exported.status_code == 200
+
+
+def test_a_second_reviewer_s_comment_from_a_stale_page_is_given_back(world, places):
+    first, second = signed_in(world.users.reviewer), signed_in(world.users.reviewer)
+    url = reverse("stocktake:return_review", args=[world.rounds.open.slug, "halton"])
+    assert first.post(url, {"decision": "accepted", "comment": ""}).status_code == 302
+    response = second.post(url, {"decision": "returned", "comment": "Please add theme 7"}, follow=True)
+    page = response.content.decode()
+    assert "only a submitted return can be reviewed" in page and "Please add theme 7" in page
+    assert Return.objects.get(round=world.rounds.open, place=places["halton"]).status == "accepted"
+
+
+def test_an_entry_of_a_place_name_alone_is_refused(world):
+    lead = signed_in(world.users.lead)
+    add = reverse("stocktake:entry_add", args=[world.rounds.open.slug, "knowsley", "theme", 1])
+    response = lead.post(add, {"text": "Knowsley - ", "places": [world.places["knowsley"].pk]})
+    assert "Enter what is being done" in response.context["form"].errors["text"][0]
+
+
+def test_a_refusal_page_links_back_to_where_the_user_was(world):
+    lead = signed_in(world.users.lead)
+    Round.objects.filter(pk=world.rounds.open.pk).update(status=Round.Status.CLOSED)
+    page = reverse("stocktake:return_detail", args=[world.rounds.open.slug, "knowsley"])
+    response = lead.post(
+        reverse("stocktake:entry_move", args=[world.entries.knowsley.pk]),
+        {"direction": "up"},
+        HTTP_REFERER=f"http://testserver{page}",
+    )
+    assert response.status_code == 403 and f'href="{page}"' in response.content.decode()
+
+
+def test_a_round_with_a_year_typed_as_0001_is_refused_beside_the_field(world, framework):
+    reviewer = signed_in(world.users.reviewer)
+    data = {"name": "Slip", "framework": framework.pk, "period_start": "01/01/0001", "period_end": "31/03/0001"}
+    response = reviewer.post(reverse("stocktake:round_new"), {**data, "deadline": "15/04/0001"})
+    assert response.status_code == 200
+    assert "from the year 2000 on" in response.context["form"].errors["deadline"][0]
+    assert not Round.objects.filter(name="Slip").exists()
