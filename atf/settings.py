@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A write that still finds the database busy gets a page saying to try again, not a 500.
+    "atf.middleware.BusyDatabaseMiddleware",
     # Last, as django-axes asks, so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -117,8 +119,13 @@ def _database_config() -> dict:
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL Django understands: {exc}") from exc
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        # One writer at a time is SQLite's rule: wait for the lock instead of failing.
-        config.setdefault("OPTIONS", {})["timeout"] = 20
+        # One writer at a time is SQLite's rule: wait for the lock instead of failing. A transaction
+        # takes the write lock when it begins (IMMEDIATE), so that two that read and then write cannot
+        # deadlock and fail at once with "database is locked"; WAL lets readers go on meanwhile.
+        options = config.setdefault("OPTIONS", {})
+        options["timeout"] = 20
+        options["transaction_mode"] = "IMMEDIATE"
+        options["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
     return config
 
 
