@@ -253,8 +253,17 @@ def return_rule(scope: Scope, action: str) -> Q:
     reviewer = in_systems(scope.reviewer_systems, "round__framework__system_id")
     if action == VIEW:
         return reviewer | within(scope.lead_places, "place__")
-    # Leads submit through the return page (stocktake.reviews), never by editing the row.
+    # Leads submit through the return page (stocktake.transitions), never by editing the row.
     return reviewer
+
+
+def transition_rule(scope: Scope, action: str) -> Q:
+    """A return's recorded steps (who, when, why) are read with its status and comment; nobody edits them."""
+    if action != VIEW:
+        return NOTHING
+    return in_systems(scope.reviewer_systems, "place_return__round__framework__system_id") | within(
+        scope.lead_places, "place_return__place__"
+    )
 
 
 def import_record_rule_for(user) -> Callable[[Scope, str], Q]:
@@ -382,6 +391,7 @@ def rule_for(model: type[models.Model], user) -> Callable[[Scope, str], Q]:
         "stocktake.RecommendationCell": row_rule,
         "stocktake.Entry": entry_rule,
         "stocktake.Return": return_rule,
+        "stocktake.ReturnTransition": transition_rule,
         "stocktake.WorkbookImport": import_record_rule_for(user),
         "commissions.Commission": commission_rule,
         "commissions.Member": commission_part_rule("commission__"),

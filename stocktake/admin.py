@@ -10,14 +10,15 @@ from django.urls import path, reverse
 from django.utils.text import Truncator
 
 from atf import access, outputs
-from atf.admin_base import ScopedAdmin
+from atf.admin_base import ScopedAdmin, ScopedTabularInline
 from atf.models import Framework
 
 from . import uploads
 from .exporter import ExportError, workbook_response
 from .flat import COLUMNS, FlatImportError, flat_rows, import_flat_file
 from .importer import describe_changes
-from .models import Entry, RecommendationCell, Return, Round, Row, WorkbookImport
+from .models import Entry, RecommendationCell, Return, ReturnTransition, Round, Row, WorkbookImport
+from .transitions import TransitionRefused
 from .xlsx import WorkbookError
 
 
@@ -285,10 +286,79 @@ class WorkbookImportAdmin(ScopedAdmin):
         return request.user.is_superuser
 
 
+class ReturnTransitionInline(ScopedTabularInline):
+    """A return's steps through review: a record, read-only for everyone."""
+
+    model = ReturnTransition
+    fields = readonly_fields = ["at", "action", "from_status", "to_status", "by", "reason"]
+    extra = 0
+    can_delete = False
+    verbose_name = "step through review"
+    verbose_name_plural = "steps through review (taken on the return page)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Return)
 class ReturnAdmin(ScopedAdmin):
+    """Returns: the deadline and the comment are edited here; the status only on the return page.
+
+    A return's status changes only through ``stocktake.transitions`` (submit,
+    accept, return, reopen), so here it is read-only with everything the steps
+    write, and so are the round and the place, which would carry the status to
+    another place's return. A history revert restores only what this form
+    edits. Only a draft may be deleted: deleting any other would put it back
+    to a draft, with no step recorded.
+    """
+
     list_display = ["place", "round", "status", "submitted_at", "reviewed_at", "reviewed_by"]
     list_filter = ["status", "round", "place"]
     search_fields = ["place__name", "comment"]
     list_select_related = ["place", "round", "reviewed_by"]
-    readonly_fields = ["submitted_at", "submitted_by", "reviewed_at", "reviewed_by"]
+    inlines = [ReturnTransitionInline]
+    # Written by the steps alone.
+    STEP_FIELDS = ["status", "submitted_at", "submitted_by", "reviewed_at", "reviewed_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:  # a new return starts as a draft
+            return self.STEP_FIELDS
+        return ["round", "place", *self.STEP_FIELDS]
+
+    def save_model(self, request, obj, form, change):
+        if change and getattr(request, "_atf_reverting", False):
+            # A revert restores the deadline and the comment; the status and its steps stay as they are now.
+            current = Return.objects.get(pk=obj.pk)
+            for name in ["round", "place", *self.STEP_FIELDS]:
+                setattr(obj, name, getattr(current, name))
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.status != Return.Status.DRAFT:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        if queryset.exclude(status=Return.Status.DRAFT).exists():
+            raise PermissionDenied(
+                "Only a draft return can be deleted: a submitted, returned or accepted one keeps its steps."
+            )
+        super().delete_queryset(request, queryset)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except TransitionRefused as refusal:
+            return self._refused(request, refusal)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        try:
+            return super().history_form_view(request, object_id, version_id, extra_context)
+        except TransitionRefused as refusal:
+            return self._refused(request, refusal)

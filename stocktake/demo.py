@@ -56,6 +56,7 @@ from atf.models import Framework, Recommendation
 from atf.text import normalise, normalise_characters
 from boroughs.models import Place
 
+from . import transitions
 from .models import Entry, Level, Return, Round, link_places
 
 LIVE_ROUND = "ATF Stocktake 2026"
@@ -346,16 +347,11 @@ def _write_returns(round_: Round, boroughs, users, reviewer) -> None:
             return_.save()
         if stage.status == Return.Status.DRAFT:
             continue
-        return_.status = Return.Status.SUBMITTED
-        return_.submitted_at = now - timedelta(days=stage.submitted_days_ago)
-        return_.submitted_by = lead
-        return_._history_user, return_._history_date = lead, return_.submitted_at
-        return_.save()
+        # Through the same steps as on the pages, backdated, so that each return's history says who and when.
+        submitted_at = now - timedelta(days=stage.submitted_days_ago)
+        transitions.take(lead, round_, place, transitions.Action.SUBMIT, at=submitted_at)
         if stage.status == Return.Status.SUBMITTED:
             continue
-        return_.status = stage.status
-        return_.reviewed_at = now - timedelta(days=stage.reviewed_days_ago)
-        return_.reviewed_by = reviewer
-        return_.comment = stage.comment
-        return_._history_user, return_._history_date = reviewer, return_.reviewed_at
-        return_.save()
+        action = transitions.Action.ACCEPT if stage.status == Return.Status.ACCEPTED else transitions.Action.RETURN
+        reviewed_at = now - timedelta(days=stage.reviewed_days_ago)
+        transitions.take(reviewer, round_, place, action, reason=stage.comment, at=reviewed_at)

@@ -126,6 +126,25 @@ class ReviewForm(forms.Form):
         return cleaned
 
 
+class ReopenForm(forms.Form):
+    """A reviewer sends an accepted return back to its lead: it becomes returned for changes, with the reason."""
+
+    reason = forms.CharField(
+        label="Why are you reopening it?",
+        widget=forms.Textarea(attrs={"rows": 4, "class": "nhsuk-textarea"}),
+        help_text="The borough's lead sees this as the ICS's comment, and can change the entries and submit again.",
+        max_length=5000,
+        error_messages={"required": "Say why you are reopening the return"},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def clean_reason(self):
+        reason = normalise(self.cleaned_data["reason"]).strip()
+        if not reason:
+            raise forms.ValidationError("Say why you are reopening the return")
+        return reason
+
+
 class WorkbookForm(forms.Form):
     workbook = forms.FileField(
         label="Upload your edited workbook",

@@ -315,10 +315,50 @@ class Return(Versioned):
     def __str__(self) -> str:
         return f"{self.place} — {self.round} ({self.get_status_display()})"
 
+    def save(self, *args, **kwargs):
+        # The one door for a saved return's status is ``stocktake.transitions``: a save that changes it,
+        # or moves the return to another round or place, from anywhere else is refused, nothing written.
+        if self.pk is not None and not kwargs.get("force_insert"):
+            from .transitions import refuse_direct_change
+
+            refuse_direct_change(self)
+        super().save(*args, **kwargs)
+
     @property
     def due(self):
         """The date this place's return is due: its own extended deadline, or the round's."""
         return self.deadline or self.round.deadline
+
+
+class ReturnTransition(models.Model):
+    """One step of a return through review: who took it, when, from which status to which, and why.
+
+    Written by ``stocktake.transitions`` in the same transaction as the
+    status change it records, and never changed afterwards.
+    """
+
+    class Action(models.TextChoices):
+        SUBMIT = "submit", "Submitted"
+        ACCEPT = "accept", "Accepted"
+        RETURN = "return", "Returned for changes"
+        REOPEN = "reopen", "Reopened"
+
+    place_return = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="transitions")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    from_status = models.CharField(max_length=20, choices=Return.Status.choices)
+    to_status = models.CharField(max_length=20, choices=Return.Status.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField()
+    reason = models.TextField(blank=True, help_text="The reviewer's comment or reason, as given with the step.")
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["place_return", "at", "pk"]
+        indexes = [models.Index(fields=["place_return", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.place_return.place}: {self.get_action_display()} ({self.at:%Y-%m-%d %H:%M})"
 
 
 class WorkbookImport(models.Model):

@@ -1,7 +1,9 @@
 """A place's return for a round: what it holds, and its way from draft to accepted.
 
 Views call these functions; each checks the user's right through the tenant
-rule (``atf.access``) and raises PermissionDenied otherwise.
+rule (``atf.access``) and raises PermissionDenied otherwise. The steps of a
+return through review (submit, accept, return, reopen) are defined, checked
+and recorded in ``stocktake.transitions`` alone.
 """
 
 from __future__ import annotations
@@ -11,12 +13,12 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 
 from atf import access
 from boroughs.models import Place
 from boroughs.names import PlaceNames
 
+from . import transitions
 from .models import Entry, Level, Return, Round
 
 
@@ -60,20 +62,22 @@ def may_edit(user, round_: Round, place: Place) -> bool:
 
 def may_submit(user, round_: Round, place: Place) -> bool:
     """Only the place's own lead (or a superuser) submits its return, while the round is open and it is not in."""
-    if not round_.is_open:
-        return False
-    scope = access.scope_for(user)
-    leads_here = any(place.path.startswith(lead.path) for lead in scope.lead_places)
-    if not (leads_here or scope.superuser):
-        return False
-    return return_for(round_, place).status not in Return.PUBLISHED
+    status = return_for(round_, place).status
+    return transitions.may_take(user, round_, place, transitions.Action.SUBMIT, status)
 
 
 def may_review(user, round_: Round, place: Place | None = None) -> bool:
     """May the user review returns of the round (with a ``place``: that place's, which must be submitted)?"""
-    if not (round_.is_open and access.can(user, access.CHANGE, round_)):
-        return False
-    return place is None or return_for(round_, place).status == Return.Status.SUBMITTED
+    if place is None:
+        return round_.is_open and transitions.is_reviewer_of(user, round_)
+    status = return_for(round_, place).status
+    return transitions.may_take(user, round_, place, transitions.Action.ACCEPT, status)
+
+
+def may_reopen(user, round_: Round, place: Place) -> bool:
+    """May the user reopen the place's accepted return (an ICS reviewer, while the round is open)?"""
+    status = return_for(round_, place).status
+    return transitions.may_take(user, round_, place, transitions.Action.REOPEN, status)
 
 
 class RoundClosed(PermissionDenied):
@@ -185,47 +189,27 @@ def move_entry(user, entry: Entry, direction: str) -> None:
         moved.save(update_fields=["position", "updated"])
 
 
-@transaction.atomic
+# A return's status changes only through stocktake.transitions, which these name for the pages.
+
+
 def submit(user, round_: Round, place: Place, *, version: int | None = None) -> Return:
     """Submit the place's return; StaleVersion if it changed since ``version`` (the page the user saw)."""
-    require_edit(user, round_, place)
-    if not may_submit(user, round_, place):
-        raise PermissionDenied("Only the place's own lead can submit its return.")
-    return_ = return_for(round_, place)
-    if version is not None and return_.pk:
-        return_.version = version
-    return_.status = Return.Status.SUBMITTED
-    return_.submitted_at = timezone.now()
-    return_.submitted_by = user
-    return_._history_user = user
-    return_.save()
-    return return_
+    return transitions.take(user, round_, place, transitions.Action.SUBMIT, version=version)
 
 
-@transaction.atomic
+REVIEW_ACTIONS = {Return.Status.ACCEPTED: transitions.Action.ACCEPT, Return.Status.RETURNED: transitions.Action.RETURN}
+
+
 def review(user, round_: Round, place: Place, *, decision: str, comment: str, version: int | None = None) -> Return:
     """Return the place's submission with a comment, or accept it; StaleVersion if it changed since ``version``."""
-    if not round_.is_open:
-        raise RoundClosed(closed_message(round_))
-    if not may_review(user, round_):
-        raise PermissionDenied
-    if decision not in (Return.Status.RETURNED, Return.Status.ACCEPTED):
+    if decision not in REVIEW_ACTIONS:
         raise ValueError(decision)
-    return_ = return_for(round_, place)
-    if return_.status != Return.Status.SUBMITTED:
-        raise PermissionDenied(
-            f"{place}'s return is {return_.get_status_display().lower()}, not submitted: only a submitted return "
-            "can be accepted or returned."
-        )
-    if version is not None and return_.pk:
-        return_.version = version
-    return_.status = decision
-    return_.comment = comment.strip()
-    return_.reviewed_at = timezone.now()
-    return_.reviewed_by = user
-    return_._history_user = user
-    return_.save()
-    return return_
+    return transitions.take(user, round_, place, REVIEW_ACTIONS[decision], reason=comment, version=version)
+
+
+def reopen(user, round_: Round, place: Place, *, reason: str, version: int | None = None) -> Return:
+    """Send the place's accepted return back to its lead, returned with ``reason``; StaleVersion if stale."""
+    return transitions.take(user, round_, place, transitions.Action.REOPEN, reason=reason, version=version)
 
 
 @dataclass

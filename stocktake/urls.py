@@ -16,6 +16,7 @@ urlpatterns = [
     ),
     path("rounds/<slug:round_slug>/places/<slug:place_slug>/submit/", views.return_submit, name="return_submit"),
     path("rounds/<slug:round_slug>/places/<slug:place_slug>/review/", views.return_review, name="return_review"),
+    path("rounds/<slug:round_slug>/places/<slug:place_slug>/reopen/", views.return_reopen, name="return_reopen"),
     path("rounds/<slug:round_slug>/places/<slug:place_slug>/upload/", views.return_upload, name="return_upload"),
     path(
         "rounds/<slug:round_slug>/places/<slug:place_slug>/upload/<str:token>/",

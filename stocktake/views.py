@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
@@ -20,10 +21,10 @@ from atf.models import SystemRecommendation, Theme
 from atf.versioning import StaleVersion
 from boroughs.models import Place
 
-from . import coverage, returns, uploads
+from . import coverage, returns, transitions, uploads
 from .exporter import ExportError, workbook_response
 from .filters import EntryFilterSet
-from .forms import EntryForm, ReviewForm, WorkbookForm
+from .forms import EntryForm, ReopenForm, ReviewForm, WorkbookForm
 from .importer import describe_changes
 from .models import Entry, Level, Round
 from .tables import EntryTable
@@ -95,9 +96,10 @@ def _sections(request, round_: Round, place: Place) -> list[returns.SectionView]
     return sections
 
 
-def _return_context(request, round_: Round, place: Place, *, review_form=None) -> dict:
+def _return_context(request, round_: Round, place: Place, *, review_form=None, reopen_form=None) -> dict:
     sections = _sections(request, round_, place)
     return_ = returns.visible_return(request.user, round_, place)
+    version = return_.version if return_ else None
     return {
         "round": round_,
         "place": place,
@@ -107,7 +109,11 @@ def _return_context(request, round_: Round, place: Place, *, review_form=None) -
         "may_edit": returns.may_edit(request.user, round_, place),
         "may_submit": returns.may_submit(request.user, round_, place),
         "may_review": returns.may_review(request.user, round_, place),
-        "review_form": review_form or ReviewForm(initial={"version": return_.version if return_ else None}),
+        "may_reopen": returns.may_reopen(request.user, round_, place),
+        "review_form": review_form or ReviewForm(initial={"version": version}),
+        "reopen_form": reopen_form or ReopenForm(initial={"version": version}),
+        # Who took each step, when, and why: read by those who read the return's status and comment.
+        "steps": transitions.history(return_),
         "filled": sum(1 for s in sections if s.own),
     }
 
@@ -340,8 +346,11 @@ def return_submit(request, round_slug, place_slug):
         messages.error(
             request,
             f"{place}'s return was changed by someone else after you opened this page, so it was not submitted. "
-            "Check it below and submit again.",
+            f"{_last_step(round_, place)}Check it below and submit again.",
         )
+        return redirect("stocktake:return_detail", round_.slug, place.slug)
+    except (returns.RoundClosed, transitions.TransitionRefused) as refused:
+        messages.error(request, str(refused))
         return redirect("stocktake:return_detail", round_.slug, place.slug)
     messages.success(request, f"{place}'s return is submitted to the ICS for review.")
     return redirect("stocktake:return_detail", round_.slug, place.slug)
@@ -350,6 +359,22 @@ def return_submit(request, round_slug, place_slug):
 def _posted_version(request) -> int | None:
     value = request.POST.get("version", "")
     return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def _last_step(round_: Round, place: Place) -> str:
+    """“It was accepted by ics-reviewer at 10:12.”: the latest step of the place's return, for a refusal."""
+    step = transitions.history(returns.return_for(round_, place))[-1:]
+    if not step:
+        return ""
+    step = step[0]
+    who = f" by {step.by.get_full_name() or step.by.get_username()}" if step.by else ""
+    when = timezone.localtime(step.at)
+    return f"It was {transitions.DONE[step.action]}{who} on {when.day} {when:%B %Y} at {when:%H:%M}. "
+
+
+def _kept(text: str, what: str) -> str:
+    text = text.strip()[:5000]
+    return f" Your {what} was not saved: “{text}”" if text else ""
 
 
 @require_POST
@@ -361,11 +386,21 @@ def return_review(request, round_slug, place_slug):
         return redirect("stocktake:return_detail", round_.slug, place.slug)
     if not returns.may_review(request.user, round_):
         raise PermissionDenied
+    current = returns.return_for(round_, place)
+    posted = _posted_version(request)
+    kept = _kept(request.POST.get("comment", ""), "comment")
+    if posted is not None and current.pk and current.version != posted and current.status != "submitted":
+        # Reviewed (or reopened) by someone else since the page was opened: nothing saved, the comment given back.
+        messages.error(
+            request,
+            f"{place}'s return was changed after you opened this page, so your review was not saved. "
+            f"{_last_step(round_, place)}It is {current.get_status_display().lower()} now: only a submitted return "
+            f"can be reviewed.{kept}",
+        )
+        return redirect("stocktake:return_detail", round_.slug, place.slug)
     if not returns.may_review(request.user, round_, place):
         # Reviewed by someone else since the page was opened, say: the reviewer's comment is given back.
-        status = returns.return_for(round_, place).get_status_display().lower()
-        comment = request.POST.get("comment", "").strip()[:5000]
-        kept = f" Your comment was not saved: “{comment}”" if comment else ""
+        status = current.get_status_display().lower()
         messages.error(request, f"{place}'s return is {status}: only a submitted return can be reviewed.{kept}")
         return redirect("stocktake:return_detail", round_.slug, place.slug)
     form = ReviewForm(request.POST)
@@ -381,8 +416,16 @@ def return_review(request, round_slug, place_slug):
             )
         except StaleVersion:
             # The reviewer's choice and comment stay in the form, now at the version they are shown.
+            now = returns.return_for(round_, place)
+            if now.status != "submitted":
+                messages.error(
+                    request,
+                    f"{place}'s return was changed after you opened this page, so your review was not saved. "
+                    f"{_last_step(round_, place)}{kept}",
+                )
+                return redirect("stocktake:return_detail", round_.slug, place.slug)
             data = request.POST.copy()
-            data["version"] = str(returns.return_for(round_, place).version)
+            data["version"] = str(now.version)
             form = ReviewForm(data)
             form.is_valid()
             form.add_error(
@@ -390,10 +433,64 @@ def return_review(request, round_slug, place_slug):
                 f"{place}'s return was changed after you opened this page (it may have been reviewed already), so "
                 "your review was not saved. Its status now is shown at the top of the page.",
             )
+        except (returns.RoundClosed, transitions.TransitionRefused) as refused:
+            messages.error(request, f"{refused}{kept}")
+            return redirect("stocktake:return_detail", round_.slug, place.slug)
         else:
             messages.success(request, f"{place}'s return is {return_.get_status_display().lower()}.")
             return redirect("stocktake:coverage", round_.slug)
     context = _return_context(request, round_, place, review_form=form)
+    return render(request, "stocktake/return_detail.html", context, status=400)
+
+
+@require_POST
+def return_reopen(request, round_slug, place_slug):
+    """A reviewer reopens an accepted return: back to the place's lead, returned for changes, with the reason."""
+    round_ = _round(request, round_slug)
+    place = _borough(round_, place_slug)
+    kept = _kept(request.POST.get("reason", ""), "reason")
+    if not round_.is_open:
+        messages.error(request, f"{returns.closed_message(round_)}{kept}")
+        return redirect("stocktake:return_detail", round_.slug, place.slug)
+    if not returns.may_review(request.user, round_):
+        raise PermissionDenied("Only an ICS reviewer can reopen a return.")
+    current = returns.return_for(round_, place)
+    posted = _posted_version(request)
+    if posted is not None and current.pk and current.version != posted:
+        messages.error(
+            request,
+            f"{place}'s return was changed after you opened this page, so it was not reopened. "
+            f"{_last_step(round_, place)}It is {current.get_status_display().lower()} now.{kept}",
+        )
+        return redirect("stocktake:return_detail", round_.slug, place.slug)
+    if not returns.may_reopen(request.user, round_, place):
+        messages.error(
+            request,
+            f"{place}'s return is {current.get_status_display().lower()}: only an accepted return can be "
+            f"reopened.{kept}",
+        )
+        return redirect("stocktake:return_detail", round_.slug, place.slug)
+    form = ReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            returns.reopen(
+                request.user, round_, place, reason=form.cleaned_data["reason"], version=form.cleaned_data["version"]
+            )
+        except StaleVersion:
+            messages.error(
+                request,
+                f"{place}'s return was changed after you opened this page, so it was not reopened. "
+                f"{_last_step(round_, place)}{kept}",
+            )
+        except (returns.RoundClosed, transitions.TransitionRefused) as refused:
+            messages.error(request, f"{refused}{kept}")
+        else:
+            messages.success(
+                request,
+                f"{place}'s return is reopened: it is returned for changes to {place}'s lead, with your reason.",
+            )
+        return redirect("stocktake:return_detail", round_.slug, place.slug)
+    context = _return_context(request, round_, place, reopen_form=form)
     return render(request, "stocktake/return_detail.html", context, status=400)
 
 

@@ -146,11 +146,17 @@ def test_a_bad_entries_file_gets_a_message_and_changes_nothing(world, content, m
 
 @pytest.fixture
 def returned_knowsley(world):
-    knowsley = Return.objects.get(round=world.rounds.open, place=world.places["knowsley"])
-    knowsley.status = Return.Status.RETURNED
-    knowsley.comment = "Confidential: your hub figures do not add up"
-    knowsley.save()
-    return knowsley
+    from stocktake import returns
+
+    place = world.places["knowsley"]
+    returns.submit(world.users.lead, world.rounds.open, place)
+    return returns.review(
+        world.users.reviewer,
+        world.rounds.open,
+        place,
+        decision=Return.Status.RETURNED,
+        comment="Confidential: your hub figures do not add up",
+    )
 
 
 @pytest.mark.parametrize(

@@ -258,7 +258,8 @@ def test_the_live_round_is_written_in_bounded_queries(loaded, django_assert_max_
     framework = Framework.objects.get(system__slug="cheshire-and-merseyside")
     entries = Entry.objects.filter(round=loaded).count()
     Round.objects.filter(pk=loaded.pk).delete()
-    with django_assert_max_num_queries(60):
+    # However many entries; the five steps through review (checked and recorded as on the pages) cost some more.
+    with django_assert_max_num_queries(90):
         round_ = demo.load_live_round(framework)
     assert Entry.objects.filter(round=round_).count() == entries > 150
 
