@@ -16,6 +16,13 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def media_root(settings, tmp_path_factory):
+    """Uploads go to a directory of each test's own, never to var/media."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
 def plain_static_files(settings):
     """Pages render without a collectstatic run."""
     settings.STORAGES = {

@@ -82,6 +82,8 @@ MIDDLEWARE = [
     # decorator fails closed.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Reads a form post's fields before any view does: one past Django's limits gets a page saying so (413).
+    "atf.middleware.RequestLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # A write that still finds the database busy gets a page saying to try again, not a 500.
@@ -185,9 +187,16 @@ STORAGES = {
 # Uploaded workbooks are kept here under names the server chooses.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Workbooks are small (the real one is 40 kB); anything far larger is refused
-# before it is read.
+# before it is read. A file past atf.limits.MAX_UPLOAD_BYTES is refused as it
+# arrives, never written to disk (atf/uploadhandler.py); text fields past
+# DATA_UPLOAD_MAX_MEMORY_SIZE get a 413 page (atf.middleware.RequestLimitsMiddleware).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "atf.uploadhandler.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 

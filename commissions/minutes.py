@@ -57,6 +57,8 @@ class ParsedItem:
 class ParsedMinutes:
     items: list[ParsedItem] = field(default_factory=list)
     unparsed: list[str] = field(default_factory=list)
+    # Every action line read, kept or not (``parse_minutes``'s ``max_actions``).
+    action_count: int = 0
 
     @property
     def paragraphs(self) -> list[ParsedParagraph]:
@@ -75,11 +77,22 @@ def _clean(line: str) -> str:
     return line.replace("\u00a0", " ").rstrip()
 
 
-def parse_minutes(text: str) -> ParsedMinutes:
+def parse_minutes(text: str, *, max_actions: int | None = None) -> ParsedMinutes:
+    """The minutes ``text`` read, in one pass over its lines.
+
+    An action's description is its paragraph's text so far, so each action
+    costs as much as that text: past ``max_actions`` actions are counted
+    (``action_count``) but not kept, which keeps time and memory in
+    proportion to the text's length whatever it holds. The minutes form
+    takes at most ``atf.limits.MAX_MINUTES_CHARS`` characters and
+    ``MAX_MINUTES_ACTIONS`` actions.
+    """
     result = ParsedMinutes()
     pending_title: list[str] = []
     current_item: ParsedItem | None = None
     current: ParsedParagraph | None = None
+    # Each paragraph's lines, joined once at the end (adding to a string line by line would copy it each time).
+    lines: dict[int, list[str]] = {}
     seen: set[str] = set()
     trailing_label = False
 
@@ -103,13 +116,18 @@ def parse_minutes(text: str) -> ParsedMinutes:
             trailing_label = False
             item = item_for(paragraph.group(1))
             number = f"{paragraph.group(1)}.{paragraph.group(2)}"
-            current = ParsedParagraph(number, paragraph.group(3).strip(), duplicate=number in seen)
+            current = ParsedParagraph(number, "", duplicate=number in seen)
+            lines[id(current)] = [paragraph.group(3).strip()]
             seen.add(number)
             item.paragraphs.append(current)
         elif action and current is not None:
             owner = action.group(1).strip()
             if owner:
-                current_item.actions.append(ParsedAction(owner, current.text, current.number))
+                result.action_count += 1
+                if max_actions is None or result.action_count <= max_actions:
+                    # The paragraph's text so far, as the action's description.
+                    description = "\n".join(lines[id(current)])
+                    current_item.actions.append(ParsedAction(owner, description, current.number))
             else:
                 result.unparsed.append(stripped)
         elif LABELS.match(line):
@@ -120,7 +138,7 @@ def parse_minutes(text: str) -> ParsedMinutes:
         elif trailing_label:
             result.unparsed.append(stripped)
         elif current is not None:
-            current.text += "\n" + stripped
+            lines[id(current)].append(stripped)
         elif ITEM_HEADING.match(line) and not pending_title:
             heading = ITEM_HEADING.match(line)
             pending_title = [heading.group(2).strip()]
@@ -129,19 +147,19 @@ def parse_minutes(text: str) -> ParsedMinutes:
     if pending_title:
         result.unparsed.extend(pending_title)
     for paragraph in result.paragraphs:
-        paragraph.text = _join_wrapped(paragraph.text)
+        paragraph.text = _join_wrapped(lines[id(paragraph)])
     return result
 
 
-def _join_wrapped(text: str) -> str:
+def _join_wrapped(lines: list[str]) -> str:
     """Lines broken mid-sentence (as pasted from Word) joined again; bullets keep their own lines."""
-    joined: list[str] = []
-    for line in text.split("\n"):
-        if joined and line[:1] not in BULLETS and joined[-1][-1:] not in ".:;!?":
-            joined[-1] += " " + line
+    joined: list[list[str]] = []
+    for line in lines:
+        if joined and line[:1] not in BULLETS and joined[-1][-1][-1:] not in ".:;!?":
+            joined[-1].append(line)
         else:
-            joined.append(line)
-    return "\n".join(joined)
+            joined.append([line])
+    return "\n".join(" ".join(parts) for parts in joined)
 
 
 BULLETS = "·•-*–"

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
-from atf import access, outputs
+from atf import access, limits, outputs, uploadhandler
 from atf.versioning import StaleVersion
 
 from . import services
@@ -126,24 +126,44 @@ def meeting_print(request, pk):
 class MinutesForm(forms.Form):
     text = forms.CharField(
         label="Minutes",
-        help_text="Paste the minutes: paragraphs numbered like 12.1, and “Action: owner” lines under them.",
+        help_text="Paste the minutes: paragraphs numbered like 12.1, and “Action: owner” lines under them. "
+        f"At most {limits.MAX_MINUTES_PARAGRAPHS:,} paragraphs at once: paste a long meeting's minutes item by item.",
         widget=forms.Textarea(attrs={"rows": 16}),
         required=False,
     )
     file = forms.FileField(label="Or upload a text file", required=False)
 
     def clean(self):
+        """The text (or the file's), within ``atf.limits``, parsed: ``cleaned_data["parsed"]``."""
         cleaned = super().clean()
         uploaded = cleaned.get("file")
+        source = "text"
         if uploaded:
-            if uploaded.size > 2 * 1024 * 1024:
-                raise forms.ValidationError("The file is larger than 2 MB; paste the minutes instead.")
+            source = "file"
+            # UTF-8 takes at most four bytes a character: a larger file is too long, unread.
+            if uploadhandler.refused(uploaded) or uploaded.size > 4 * limits.MAX_MINUTES_CHARS:
+                self.add_error("file", limits.minutes_too_long(uploaded.size, unit="bytes"))
+                return cleaned
             try:
                 cleaned["text"] = uploaded.read().decode("utf-8-sig")
             except UnicodeDecodeError:
                 self.add_error("file", "Upload the minutes as a plain text (.txt) file, or paste them")
-        if not cleaned.get("text", "").strip() and not self.errors:
-            self.add_error("text", "Paste the minutes, or upload them as a text file")
+                return cleaned
+        text = cleaned.get("text") or ""
+        if len(text) > limits.MAX_MINUTES_CHARS:
+            self.add_error(source, limits.minutes_too_long(len(text)))
+            return cleaned
+        if not text.strip():
+            if not self.errors:
+                self.add_error("text", "Paste the minutes, or upload them as a text file")
+            return cleaned
+        parsed = parse_minutes(text, max_actions=limits.MAX_MINUTES_ACTIONS)
+        if len(parsed.paragraphs) > limits.MAX_MINUTES_PARAGRAPHS:
+            self.add_error(source, limits.minutes_too_many_paragraphs(len(parsed.paragraphs)))
+        elif parsed.action_count > limits.MAX_MINUTES_ACTIONS:
+            self.add_error(source, limits.minutes_too_many_actions(parsed.action_count))
+        else:
+            cleaned["parsed"] = parsed
         return cleaned
 
 
@@ -152,7 +172,7 @@ def meeting_minutes(request, pk):
     meeting = _changeable(request, Meeting, pk=pk)
     form = MinutesForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        parsed = parse_minutes(form.cleaned_data["text"])
+        parsed = form.cleaned_data["parsed"]
         if request.POST.get("confirm") == "yes":
             counts = services.save_minutes(request.user, meeting, parsed)
             messages.success(

@@ -56,13 +56,9 @@ MAX_CELL_CHARS = 32_767
 MAX_ROWS = 1_048_576
 MAX_COLUMNS = 16_384
 
-# Bounds on what a workbook may be before any of it is parsed. The real
-# workbook is 40 kB and inflates to about 250 kB; these leave room for
-# workbooks hundreds of times larger and refuse zip bombs.
-MAX_FILE_BYTES = 50 * 1024 * 1024
-MAX_MEMBER_BYTES = 200 * 1024 * 1024
-MAX_TOTAL_BYTES = 400 * 1024 * 1024
-MAX_MEMBERS = 2_000
+# What a workbook may be before any of it is parsed (size, parts, inflated size,
+# rows and cells) is atf.limits.
+
 # No header (or sheet title) is longer than this.
 MAX_HEADER_CHARS = 300
 

@@ -7,6 +7,11 @@ only ever sends the token back: a token this session did not store is
 unknown, so no request can name a file the server did not save itself.
 Confirming re-reads the stored file and plans again (the round may have
 changed since the preview), so what is written is always checked afresh.
+
+No file outlives its use for long: one refused is deleted at once, one
+confirmed when confirmed; a session keeps its newest few previews, and
+``manage.py purge_uploads`` deletes any file older than a day. Sizes and
+what is refused past them are ``atf.limits``.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from atf import limits, uploadhandler
 from atf.bulk import collection_paused
 from atf.models import Framework
 
@@ -26,8 +32,11 @@ from .xlsx import WorkbookError
 
 SESSION_KEY = "workbook_uploads"
 ENTRY_FILES_KEY = "entry_file_uploads"
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_UPLOAD_BYTES = limits.MAX_UPLOAD_BYTES
 ZIP_SIGNATURE = b"PK\x03\x04"
+SUFFIXES = (".csv", ".xlsx")
+# Uploads a session keeps at once, of each kind (previews not yet confirmed).
+KEPT_PER_SESSION = 3
 
 
 def upload_dir(name: str = "workbooks") -> Path:
@@ -37,7 +46,13 @@ def upload_dir(name: str = "workbooks") -> Path:
 
 
 def _save(uploaded_file, directory: Path, suffix: str = ".xlsx") -> tuple[str, Path]:
-    """Write the upload under a new random name, refusing it whole past the size limit."""
+    """Write the upload under a new random name, refusing it whole past the size limit.
+
+    A file past the limit has usually been refused as it arrived (``atf.uploadhandler``) and has no
+    content; one that came another way is refused here before, or while, it is written.
+    """
+    if uploadhandler.refused(uploaded_file):
+        raise WorkbookError(limits.upload_too_large(uploaded_file.name, uploaded_file.size))
     token = secrets.token_urlsafe(16)
     path = directory / f"{token}{suffix}"
     size = 0
@@ -47,7 +62,7 @@ def _save(uploaded_file, directory: Path, suffix: str = ".xlsx") -> tuple[str, P
             if size > MAX_UPLOAD_BYTES:
                 target.close()
                 path.unlink(missing_ok=True)
-                raise WorkbookError("This file is larger than 50 MB, far larger than any stocktake file.")
+                raise WorkbookError(limits.upload_too_large(uploaded_file.name, size))
             target.write(chunk)
     return token, path
 
@@ -65,12 +80,26 @@ class Upload:
     name: str = ""
 
 
+def _keep_latest(remembered: dict, directory: Path, suffix_of) -> dict:
+    """A session's newest ``KEPT_PER_SESSION`` uploads; the older ones' files are deleted.
+
+    A preview left without confirming (Cancel, or the browser closed) leaves its file until the
+    session uploads again or ``manage.py purge_uploads`` runs.
+    """
+    tokens = list(remembered)
+    for token in tokens[: max(0, len(tokens) - KEPT_PER_SESSION)]:
+        if _known_token(token):
+            (directory / f"{token}{suffix_of(remembered[token])}").unlink(missing_ok=True)
+        remembered.pop(token)
+    return remembered
+
+
 def store(request, uploaded_file, framework: Framework, round_name: str | None) -> Upload:
     """Save an uploaded file under a server-chosen name and remember it in the session."""
     token, path = _save(uploaded_file, upload_dir())
     uploads = request.session.get(SESSION_KEY, {})
     uploads[token] = {"round_name": round_name or None, "framework_id": framework.pk, "name": uploaded_file.name}
-    request.session[SESSION_KEY] = uploads
+    request.session[SESSION_KEY] = _keep_latest(uploads, upload_dir(), lambda _: ".xlsx")
     return Upload(token, path, round_name, framework.pk, uploaded_file.name)
 
 
@@ -109,7 +138,9 @@ def store_entry_file(request, uploaded_file) -> EntryFile:
     token, path = _save(uploaded_file, upload_dir("entry-files"), ".xlsx" if head == ZIP_SIGNATURE else ".csv")
     remembered = request.session.get(ENTRY_FILES_KEY, {})
     remembered[token] = {"name": uploaded_file.name[:200], "suffix": path.suffix}
-    request.session[ENTRY_FILES_KEY] = remembered
+    request.session[ENTRY_FILES_KEY] = _keep_latest(
+        remembered, upload_dir("entry-files"), lambda kept: kept.get("suffix") if kept.get("suffix") in SUFFIXES else ""
+    )
     return EntryFile(token, path, uploaded_file.name)
 
 
@@ -156,11 +187,16 @@ def refuse_another_round(parsed, round_name: str | None, user) -> None:
 
 @collection_paused()
 def plan_upload(upload: Upload, user) -> tuple[ImportPlan, Framework]:
-    framework = Framework.objects.get(pk=upload.framework_id)
-    parsed = read_stocktake(upload.path, framework)
-    refuse_another_round(parsed, upload.round_name, user)
-    plan = plan_import(parsed, framework, upload.round_name, user=user)
-    authorise_plan(plan, framework, user)
+    """The upload's plan; a workbook refused (WorkbookError) is deleted, as no confirm can take it."""
+    try:
+        framework = Framework.objects.get(pk=upload.framework_id)
+        parsed = read_stocktake(upload.path, framework)
+        refuse_another_round(parsed, upload.round_name, user)
+        plan = plan_import(parsed, framework, upload.round_name, user=user)
+        authorise_plan(plan, framework, user)
+    except WorkbookError:
+        upload.path.unlink(missing_ok=True)
+        raise
     return plan, framework
 
 

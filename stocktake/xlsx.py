@@ -1,16 +1,19 @@
 """Opening a workbook that someone sent us, safely.
 
 Before openpyxl parses anything, the file is checked as a zip archive: its
-size, the number of members, and how far each member really inflates
-(streamed in small chunks, so a zip bomb is refused in bounded memory and
-time whatever its headers claim). openpyxl then reads it in read-only mode
-with formulas kept as their text, never evaluated; with defusedxml
-installed, openpyxl also refuses XML entity tricks.
+size, the number of members, how far they really inflate (streamed in small
+chunks, so a zip bomb is refused in bounded memory and time whatever its
+headers claim) and how many rows and cells its sheets' XML holds. openpyxl
+then reads it in read-only mode with formulas kept as their text, never
+evaluated, counting rows and cells again as it goes; with defusedxml
+installed, openpyxl also refuses XML entity tricks. The limits, and what a
+person is told past each, are ``atf.limits``.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -22,6 +25,7 @@ import openpyxl
 import openpyxl.xml
 from defusedxml import DefusedXmlException
 
+from atf import limits
 from atf.text import normalise_characters
 
 from . import layout
@@ -54,24 +58,51 @@ def _read_bytes(source: str | Path | BinaryIO) -> bytes:
         path = Path(source)
         if not path.is_file():
             raise WorkbookError(f"There is no file at {path}.")
-        if path.stat().st_size > layout.MAX_FILE_BYTES:
-            raise WorkbookError(_too_big_message())
+        if path.stat().st_size > limits.MAX_UPLOAD_BYTES:
+            raise WorkbookError(limits.upload_too_large(path.name, path.stat().st_size))
         return path.read_bytes()
-    data = source.read(layout.MAX_FILE_BYTES + 1)
-    if len(data) > layout.MAX_FILE_BYTES:
-        raise WorkbookError(_too_big_message())
+    data = source.read(limits.MAX_UPLOAD_BYTES + 1)
+    if len(data) > limits.MAX_UPLOAD_BYTES:
+        raise WorkbookError(limits.upload_too_large(getattr(source, "name", ""), len(data)))
     return data
 
 
-def _too_big_message() -> str:
-    return (
-        f"This file is larger than {layout.MAX_FILE_BYTES // (1024 * 1024)} MB, far larger than any "
-        "stocktake workbook. Check that it is the right file."
-    )
+# Inflated in chunks this large: memory stays bounded whatever a member holds.
+CHUNK = 1024 * 1024
+WORKSHEET = re.compile(r"xl/worksheets/[^/]+\.xml", re.IGNORECASE)
+
+
+class _Tally:
+    """Rows and cells in a worksheet's XML, counted as it is inflated, before any XML is parsed.
+
+    ``<row`` and ``<c `` are the elements Excel and LibreOffice write; a file
+    that spells them otherwise (with a namespace prefix) is counted again as
+    openpyxl reads it (``_read_sheet``).
+    """
+
+    TAIL = 3  # one less than the longest token, so that none is counted twice across chunks
+
+    def __init__(self):
+        self.rows = 0
+        self.cells = 0
+        self._tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        text = self._tail + chunk
+        self.rows += text.count(b"<row") + text.count(b":row ")
+        self.cells += text.count(b"<c ") + text.count(b"<c>")
+        self._tail = text[-self.TAIL :]
 
 
 def check_archive(data: bytes) -> None:
-    """Refuse anything that is not a sane xlsx zip, before parsing it."""
+    """Refuse anything that is not a sane xlsx zip, before parsing it.
+
+    The sizes the zip declares are checked first, then every member is
+    inflated in chunks and counted (declared sizes can lie), with the rows
+    and cells of each worksheet's XML: a zip bomb or a sheet of 200,000 rows
+    is refused in bounded memory, in well under a second, before openpyxl
+    opens the file.
+    """
     if not data:
         raise WorkbookError("The file is empty. " + NOT_A_WORKBOOK)
     if data.startswith(OLE_SIGNATURE):
@@ -84,37 +115,37 @@ def check_archive(data: bytes) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
-            if len(members) > layout.MAX_MEMBERS:
-                raise WorkbookError(
-                    f"The file holds {len(members)} parts, far more than a workbook has. {NOT_A_WORKBOOK}"
-                )
+            if len(members) > limits.MAX_ARCHIVE_MEMBERS:
+                raise WorkbookError(limits.archive_too_many_members(len(members)))
             names = {m.filename for m in members}
             if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
                 raise WorkbookError(NOT_A_WORKBOOK)
+            if sum(m.file_size for m in members) > limits.MAX_INFLATED_BYTES:
+                largest = max(members, key=lambda m: m.file_size)
+                raise WorkbookError(limits.archive_inflates_too_far(largest.filename))
             total = 0
+            cells = 0
             for member in members:
-                if member.file_size > layout.MAX_MEMBER_BYTES:
-                    raise WorkbookError(_bomb_message(member.filename))
-                inflated = 0
+                tally = _Tally() if WORKSHEET.fullmatch(member.filename) else None
                 with archive.open(member) as stream:
-                    while chunk := stream.read(1024 * 1024):
-                        inflated += len(chunk)
+                    while chunk := stream.read(CHUNK):
                         total += len(chunk)
-                        if inflated > layout.MAX_MEMBER_BYTES or total > layout.MAX_TOTAL_BYTES:
-                            raise WorkbookError(_bomb_message(member.filename))
+                        if total > limits.MAX_INFLATED_BYTES:
+                            raise WorkbookError(limits.archive_inflates_too_far(member.filename))
+                        if tally is not None:
+                            tally.feed(chunk)
+                            if tally.rows > limits.MAX_SHEET_ROWS:
+                                raise WorkbookError(limits.sheet_too_many_rows(None))
+                            if cells + tally.cells > limits.MAX_WORKBOOK_CELLS:
+                                raise WorkbookError(limits.workbook_too_many_cells())
+                if tally is not None:
+                    cells += tally.cells
     except WorkbookError:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as exc:
         raise WorkbookError(
             f"The file is damaged or incomplete ({exc}). Save it again from Excel and re-upload."
         ) from exc
-
-
-def _bomb_message(member: str) -> str:
-    return (
-        f"Part “{member}” of the file expands to more than {layout.MAX_MEMBER_BYTES // (1024 * 1024)} MB "
-        "when opened, which no stocktake workbook does. The file was not read."
-    )
 
 
 @dataclass
@@ -178,10 +209,11 @@ def read_workbook(source: str | Path | BinaryIO) -> Sheets:
         raise _unreadable(exc) from exc
     try:
         sheets = Sheets(properties=_properties(book))
+        cells = _Cells()
         for worksheet in book.worksheets:
             if not hasattr(worksheet, "iter_rows"):  # chart sheets have no cells
                 continue
-            sheets.append(_read_sheet(worksheet))
+            sheets.append(_read_sheet(worksheet, cells))
         return sheets
     except WorkbookError:
         raise
@@ -206,16 +238,33 @@ def _unreadable(exc: Exception) -> WorkbookError:
     return WorkbookError(f"The workbook could not be read ({type(exc).__name__}). {NOT_A_WORKBOOK}")
 
 
-def _read_sheet(worksheet) -> Sheet:
+class _Cells:
+    """Cells read so far from the whole workbook, refused past ``atf.limits.MAX_WORKBOOK_CELLS``."""
+
+    def __init__(self):
+        self.count = 0
+
+    def add(self, n: int) -> None:
+        self.count += n
+        if self.count > limits.MAX_WORKBOOK_CELLS:
+            raise WorkbookError(limits.workbook_too_many_cells())
+
+
+def _read_sheet(worksheet, cells: _Cells | None = None) -> Sheet:
     sheet = Sheet(title=worksheet.title)
+    cells = cells or _Cells()
     # Ignore the dimension the file declares: a hostile one would make
-    # openpyxl pad every row out to it.
+    # openpyxl pad every row out to it. Rows and cells are counted as they
+    # come instead (missing rows and cells come padded, and count too), and
+    # reading stops at the limits.
     worksheet.reset_dimensions()
-    for row_number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-        if row_number > layout.MAX_ROWS:
-            raise WorkbookError(f"The sheet has rows beyond Excel's last row ({layout.MAX_ROWS:,}).", sheet=sheet.title)
+    rows = worksheet.iter_rows(max_row=limits.MAX_SHEET_ROWS + 1, values_only=True)
+    for row_number, values in enumerate(rows, start=1):
+        if row_number > limits.MAX_SHEET_ROWS:
+            raise WorkbookError(limits.sheet_too_many_rows(sheet.title))
         if len(values) > layout.MAX_COLUMNS:
             raise WorkbookError(f"Row {row_number} has cells beyond Excel's last column (XFD).", sheet=sheet.title)
+        cells.add(len(values))
         for column_number, value in enumerate(values, start=1):
             if value is None:
                 continue

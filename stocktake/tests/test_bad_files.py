@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from atf import limits
 from stocktake import layout
 from stocktake.importer import import_stocktake
 from stocktake.models import Entry, Round, Row
@@ -74,11 +75,11 @@ def test_a_zip_that_is_not_a_workbook(existing_round, framework, tmp_path):
 
 
 def test_a_zip_bomb_is_refused_in_seconds_with_bounded_memory(existing_round, framework, tmp_path, workbook_path):
-    # A real workbook whose sheet is followed by 201 MB of white space: about 200 kB on disk.
+    # A real workbook whose sheet is followed by 51 MB of white space: about 100 kB on disk.
     with zipfile.ZipFile(workbook_path) as source:
         members = {name: source.read(name) for name in source.namelist()}
     members["xl/worksheets/sheet1.xml"] = members["xl/worksheets/sheet1.xml"] + b" " * (
-        layout.MAX_MEMBER_BYTES + 1024 * 1024
+        limits.MAX_INFLATED_BYTES + 1024 * 1024
     )
     path = tmp_path / "bomb.xlsx"
     path.write_bytes(zip_with(members))
@@ -87,7 +88,7 @@ def test_a_zip_bomb_is_refused_in_seconds_with_bounded_memory(existing_round, fr
 
     tracemalloc.start()
     started = time.monotonic()
-    refused(path, framework, "expands to more than 200 MB")
+    refused(path, framework, "expands to more than 50 MB")
     elapsed = time.monotonic() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
@@ -158,11 +159,12 @@ def test_a_cell_longer_than_excel_allows(existing_round, framework, tmp_path, wo
 
 
 def test_a_cell_beyond_excel_s_last_row(existing_round, framework, tmp_path, workbook_path):
+    # openpyxl reads the rows missing before it as empty ones: reading stops at the row limit.
     row = layout.MAX_ROWS + 1
     path = with_extra_row(
         workbook_path, tmp_path, f'<row r="{row}"><c r="B{row}" t="inlineStr"><is><t>x</t></is></c></row>'
     )
-    refused(path, framework, "beyond Excel's last row")
+    refused(path, framework, "Sheet “Themes” has more than 10,000 rows")
     assert snapshot() == existing_round
 
 

@@ -1,0 +1,119 @@
+"""What one request may send and make the server do, and what a person is told past each limit.
+
+Every limit is far above what the real work needs, and low enough that a
+request refused at it is answered in a second or two, in bounded memory,
+with nothing written. There is no background worker yet: work larger than
+a request may do is refused with what to do instead.
+
+- **Upload size**: the real stocktake workbook is 40 kB; a flat entries file
+  of every entry of a round is a few hundred kB. A larger file is refused
+  while it is being received (``atf.uploadhandler``), before any of it is
+  written to disk.
+- **Workbooks**, before openpyxl reads anything (``stocktake.xlsx``): how many
+  parts the zip holds and how far they inflate, counted by inflating them
+  in small chunks (the sizes a zip declares can lie); then rows per sheet
+  and cells per workbook, counted while the sheets' XML is inflated and
+  again while openpyxl reads them (the dimension a sheet declares can lie
+  too). The real workbook holds 11 parts inflating to 130 kB, 250 cells,
+  at most 32 rows a sheet.
+- **Minutes text** (``commissions.views.MinutesForm``): a real meeting's
+  minutes are tens to a few hundred numbered paragraphs, 10-60 kB of text.
+- **Any form post**: Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` bounds the
+  text fields of one request; past it ``atf.middleware.RequestLimitsMiddleware``
+  answers 413 with a page saying so.
+"""
+
+from __future__ import annotations
+
+MB = 1024 * 1024
+KB = 1024
+
+# Files: workbooks, flat entries files, minutes as a text file.
+MAX_UPLOAD_BYTES = 10 * MB
+
+# A workbook (xlsx) as a zip archive.
+MAX_ARCHIVE_MEMBERS = 1_000
+MAX_INFLATED_BYTES = 50 * MB
+# What openpyxl is asked to read.
+MAX_SHEET_ROWS = 10_000
+MAX_WORKBOOK_CELLS = 100_000
+
+# Minutes pasted as text, or uploaded as a text file.
+MAX_MINUTES_CHARS = 200_000
+MAX_MINUTES_PARAGRAPHS = 1_000
+MAX_MINUTES_ACTIONS = 300
+
+
+def size(n: int) -> str:
+    """A byte count as people say it: 40 kB, 9.5 MB, 100 MB."""
+    if n < MB:
+        return f"{max(1, round(n / KB))} kB"
+    value = n / MB
+    return f"{value:.1f} MB" if value < 10 and not value.is_integer() else f"{round(value)} MB"
+
+
+def upload_too_large(name: str, received: int) -> str:
+    named = f"“{name}” " if name else ""
+    return (
+        f"The file {named}is {size(received)}; the largest file accepted is {size(MAX_UPLOAD_BYTES)} "
+        "(a stocktake workbook is well under 1 MB). Check that you chose the right file; an entries file "
+        "this large can be split into several files and imported one after another. Nothing was saved."
+    )
+
+
+def archive_too_many_members(count: int) -> str:
+    return (
+        f"The file holds {count:,} parts; a workbook has a few dozen at most, and more than "
+        f"{MAX_ARCHIVE_MEMBERS:,} are refused. Save the workbook again from Excel as an Excel Workbook (.xlsx) "
+        "and upload that. Nothing was read."
+    )
+
+
+def archive_inflates_too_far(member: str) -> str:
+    return (
+        f"The file expands to more than {size(MAX_INFLATED_BYTES)} when opened (at part “{member}”); a "
+        f"stocktake workbook expands to well under 1 MB, and an entries file of {MAX_SHEET_ROWS:,} rows to a "
+        "few MB. Check that you chose the right file; a longer entries file can be split into files of at most "
+        f"{MAX_SHEET_ROWS:,} rows and imported one after another. Nothing was read."
+    )
+
+
+def sheet_too_many_rows(sheet: str | None) -> str:
+    named = f"Sheet “{sheet}”" if sheet else "A sheet of the workbook"
+    return (
+        f"{named} has more than {MAX_SHEET_ROWS:,} rows; a stocktake workbook has a few dozen. "
+        "Check that you chose the right file; an entries file this long can be split into files of at most "
+        f"{MAX_SHEET_ROWS:,} rows and imported one after another. Nothing was saved."
+    )
+
+
+def workbook_too_many_cells() -> str:
+    return (
+        f"The workbook holds more than {MAX_WORKBOOK_CELLS:,} cells; a stocktake workbook holds a few "
+        "hundred. Delete unused rows, columns and sheets, or split an entries file into several, and upload "
+        "again. Nothing was saved."
+    )
+
+
+def minutes_too_long(length: int, *, unit: str = "characters") -> str:
+    return (
+        f"The minutes are {length:,} {unit} long; at most {MAX_MINUTES_CHARS:,} characters are taken at "
+        "once (a meeting's minutes are usually under 60,000). Paste them one agenda item at a time, or check "
+        "that you copied only this meeting's minutes. Nothing was saved."
+    )
+
+
+def minutes_too_many_paragraphs(paragraphs: int) -> str:
+    return (
+        f"The minutes hold {paragraphs:,} numbered paragraphs; at most {MAX_MINUTES_PARAGRAPHS:,} are taken "
+        "at once. Paste them one agenda item at a time, or split them across the meetings they belong to. "
+        "Nothing was saved."
+    )
+
+
+def minutes_too_many_actions(actions: int) -> str:
+    return (
+        f"The minutes hold {actions:,} “Action:” lines; at most {MAX_MINUTES_ACTIONS:,} are taken at once. "
+        "Paste them one agenda item at a time, or split them across the meetings they belong to. "
+        "Nothing was saved."
+    )
