@@ -29,6 +29,7 @@ from django.utils import timezone
 # The workbook's custom document property that carries the download's token.
 PROPERTY = "ATF stocktake download"
 # Downloads older than this are forgotten; their uploads are compared with the round as it is.
+# ``manage.py purge_uploads`` deletes their records.
 KEPT_FOR = timedelta(days=180)
 
 
@@ -85,7 +86,6 @@ def record(round_, user, baseline: Baseline) -> str:
     """Keep what ``user`` downloaded of ``round_``; the token to write into the workbook."""
     from .models import WorkbookDownload
 
-    WorkbookDownload.objects.filter(at__lt=timezone.now() - KEPT_FOR).delete()
     token = secrets.token_urlsafe(18)
     WorkbookDownload.objects.create(token=token, round=round_, user=user, baseline=baseline.as_json())
     return token
@@ -97,7 +97,8 @@ def recall(token: str | None, round_, user) -> Baseline | None:
 
     if not token or round_ is None or user is None or not getattr(user, "pk", None) or len(token) > 40:
         return None
-    download = WorkbookDownload.objects.filter(token=token, round=round_, user=user).first()
+    recent = WorkbookDownload.objects.filter(at__gte=timezone.now() - KEPT_FOR)
+    download = recent.filter(token=token, round=round_, user=user).first()
     if download is None:
         return None
     try:
