@@ -267,7 +267,6 @@ def _section(heading: str, block: str, framework: Framework, themes, system_reco
     return None
 
 
-@collection_paused()
 def read_stocktake(source: str | Path | BinaryIO, framework: Framework) -> ParsedStocktake:
     """Read a stocktake workbook. Raises WorkbookError with the sheet and cell of any problem."""
     sheets = read_workbook(source)
@@ -528,7 +527,6 @@ class _Reader:
         return key[2] is None and bool(cell_entry.place_ids) and set(cell_entry.place_ids) <= self.yours
 
 
-@collection_paused()
 def plan_import(
     parsed: ParsedStocktake, framework: Framework, round_name: str | None = None, *, user=None
 ) -> ImportPlan:
@@ -803,7 +801,6 @@ def _level(key: CellKey, places: dict[int, Place]) -> str:
     return places[column_place].kind if column_place else Level.BOROUGH
 
 
-@collection_paused()
 @transaction.atomic
 def apply_plan(
     plan: ImportPlan,

@@ -24,7 +24,6 @@ from django.conf import settings
 from django.db import transaction
 
 from atf import limits, uploadhandler
-from atf.bulk import collection_paused
 from atf.models import Framework
 
 from .importer import ImportPlan, apply_plan, authorise_plan, plan_import, read_stocktake
@@ -185,7 +184,6 @@ def refuse_another_round(parsed, round_name: str | None, user) -> None:
         )
 
 
-@collection_paused()
 def plan_upload(upload: Upload, user) -> tuple[ImportPlan, Framework]:
     """The upload's plan; a workbook refused (WorkbookError) is deleted, as no confirm can take it."""
     try:
@@ -200,7 +198,6 @@ def plan_upload(upload: Upload, user) -> tuple[ImportPlan, Framework]:
     return plan, framework
 
 
-@collection_paused()
 def confirm_upload(upload: Upload, user):
     """Plan afresh and apply, in one transaction: the round may have changed since the preview."""
     with transaction.atomic():
