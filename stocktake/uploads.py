@@ -27,7 +27,7 @@ from atf import limits, uploadhandler
 from atf.models import Framework
 
 from .importer import ImportPlan, apply_plan, authorise_plan, plan_import, read_stocktake
-from .xlsx import WorkbookError
+from .xlsx import WorkbookError, check_archive
 
 SESSION_KEY = "workbook_uploads"
 ENTRY_FILES_KEY = "entry_file_uploads"
@@ -66,6 +66,15 @@ def _save(uploaded_file, directory: Path, suffix: str = ".xlsx") -> tuple[str, P
     return token, path
 
 
+def _check_archive(path: Path) -> None:
+    """A workbook past ``atf.limits`` (a zip bomb, too many rows or cells) refused and deleted as it is stored."""
+    try:
+        check_archive(path.read_bytes())
+    except WorkbookError:
+        path.unlink(missing_ok=True)
+        raise
+
+
 def _known_token(token: str) -> bool:
     return bool(token) and len(token) < 64 and token.replace("-", "").replace("_", "").isalnum()
 
@@ -96,6 +105,7 @@ def _keep_latest(remembered: dict, directory: Path, suffix_of) -> dict:
 def store(request, uploaded_file, framework: Framework, round_name: str | None) -> Upload:
     """Save an uploaded file under a server-chosen name and remember it in the session."""
     token, path = _save(uploaded_file, upload_dir())
+    _check_archive(path)
     uploads = request.session.get(SESSION_KEY, {})
     uploads[token] = {"round_name": round_name or None, "framework_id": framework.pk, "name": uploaded_file.name}
     request.session[SESSION_KEY] = _keep_latest(uploads, upload_dir(), lambda _: ".xlsx")
@@ -135,6 +145,8 @@ def store_entry_file(request, uploaded_file) -> EntryFile:
     head = uploaded_file.read(4)
     uploaded_file.seek(0)
     token, path = _save(uploaded_file, upload_dir("entry-files"), ".xlsx" if head == ZIP_SIGNATURE else ".csv")
+    if path.suffix == ".xlsx":
+        _check_archive(path)
     remembered = request.session.get(ENTRY_FILES_KEY, {})
     remembered[token] = {"name": uploaded_file.name[:200], "suffix": path.suffix}
     request.session[ENTRY_FILES_KEY] = _keep_latest(
