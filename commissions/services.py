@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from atf import access
 
 from .minutes import ParsedMinutes
 from .models import Action, ActionUpdate, AgendaItem, Meeting, Paragraph
+
+# Rows a bulk insert sends at once.
+BATCH = 500
 
 
 def require_change(user, obj) -> None:
@@ -26,9 +30,16 @@ def save_minutes(user, meeting: Meeting, parsed: ParsedMinutes) -> dict[str, int
 
 @transaction.atomic
 def save_minutes_unchecked(meeting: Meeting, parsed: ParsedMinutes) -> dict[str, int]:
-    """``save_minutes`` without the user check, for loading data (the demo)."""
+    """``save_minutes`` without the user check, for loading data (the demo).
+
+    Paragraphs and actions are inserted in bulk, with their history, so that
+    the largest minutes the form takes (``atf.limits``: 1,000 paragraphs and
+    300 actions) hold the write lock for a fraction of a second.
+    """
     counts = {"items": 0, "paragraphs": 0, "actions": 0}
     start = (meeting.items.aggregate(Max("position"))["position__max"] or 0) + 1
+    paragraphs: list[Paragraph] = []
+    actions: list[Action] = []
     for offset, parsed_item in enumerate(parsed.items):
         item = meeting.items.filter(number=parsed_item.number, parent=None).first()
         if item is None:
@@ -39,7 +50,7 @@ def save_minutes_unchecked(meeting: Meeting, parsed: ParsedMinutes) -> dict[str,
         first = (item.paragraphs.aggregate(Max("position"))["position__max"] or 0) + 1
         by_number = {}
         for position, parsed_paragraph in enumerate(parsed_item.paragraphs, start=first):
-            paragraph = Paragraph.objects.create(
+            paragraph = Paragraph(
                 item=item,
                 number=parsed_paragraph.number,
                 position=position,
@@ -48,18 +59,26 @@ def save_minutes_unchecked(meeting: Meeting, parsed: ParsedMinutes) -> dict[str,
                 if parsed_paragraph.duplicate
                 else "",
             )
+            paragraphs.append(paragraph)
             by_number[parsed_paragraph.number] = paragraph
-            counts["paragraphs"] += 1
         for parsed_action in parsed_item.actions:
-            Action.objects.create(
-                commission=meeting.commission,
-                meeting=meeting,
-                paragraph=by_number.get(parsed_action.paragraph_number),
-                reference=parsed_action.paragraph_number,
-                description=parsed_action.description,
-                owner=parsed_action.owner[:300],
+            actions.append(
+                Action(
+                    commission=meeting.commission,
+                    meeting=meeting,
+                    paragraph=by_number.get(parsed_action.paragraph_number),
+                    reference=parsed_action.paragraph_number,
+                    description=parsed_action.description,
+                    owner=parsed_action.owner[:300],
+                )
             )
-            counts["actions"] += 1
+    bulk_create_with_history(paragraphs, Paragraph, batch_size=BATCH)
+    for action in actions:
+        action.paragraph = action.paragraph  # the paragraph's id, known once it is inserted
+        if errors := action.relation_errors():  # what Action.save() would check
+            raise ValidationError(errors)
+    bulk_create_with_history(actions, Action, batch_size=BATCH)
+    counts["paragraphs"], counts["actions"] = len(paragraphs), len(actions)
     if meeting.status == Meeting.Status.PLANNED:
         meeting.status = Meeting.Status.DRAFT
         meeting.save(update_fields=["status"])

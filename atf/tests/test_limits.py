@@ -128,7 +128,11 @@ def test_a_file_within_the_limit_in_a_large_post_is_kept_and_read(world, media_r
     """A body past the limit (here with a long text field) still delivers a file within it, from memory."""
     admin = signed_in(world.users.superuser)
     body = multipart(
-        {"framework": str(world.framework.pk), "round_name": "Padded", "padding": "x" * (limits.MAX_UPLOAD_BYTES - 10_000)},
+        {
+            "framework": str(world.framework.pk),
+            "round_name": "Padded",
+            "padding": "x" * (limits.MAX_UPLOAD_BYTES - 10_000),
+        },
         "workbook",
         "stocktake.xlsx",
         workbook_path.read_bytes(),
@@ -211,6 +215,28 @@ def test_minutes_at_the_limits_are_read_and_saved(world, meeting):
     assert time.monotonic() - started < 5
     assert Paragraph.objects.filter(item__meeting=meeting).count() == 250
     assert Action.objects.filter(meeting=meeting).count() == 250
+    # Inserted in bulk, each with its paragraph, its history and who saved it.
+    for action in Action.objects.filter(meeting=meeting).select_related("paragraph"):
+        assert action.paragraph.number == action.reference
+        assert action.description == action.paragraph.text
+    assert Paragraph.history.filter(item_id__in=meeting.items.values("pk")).count() == 250
+    history = Action.history.filter(meeting_id=meeting.pk)
+    assert history.count() == 250
+    assert {h.history_user for h in history} == {world.users.secretariat}
+
+
+def test_minutes_of_the_largest_size_taken_are_saved_in_well_under_a_second(world, meeting):
+    client = signed_in(world.users.secretariat)
+    # 900 paragraphs, then 100 more (numbered again from 12.1, kept and flagged) with three actions each.
+    text = minutes(limits.MAX_MINUTES_PARAGRAPHS - 100) + "\n" + minutes(100, actions_each=3)
+    assert post_minutes(client, meeting, text).status_code == 200
+    started = time.monotonic()
+    response = post_minutes(client, meeting, text, confirm="yes")
+    elapsed = time.monotonic() - started
+    assert response.status_code == 302
+    assert Paragraph.objects.filter(item__meeting=meeting).count() == limits.MAX_MINUTES_PARAGRAPHS
+    assert Action.objects.filter(meeting=meeting).count() == limits.MAX_MINUTES_ACTIONS
+    assert elapsed < 2
 
 
 def test_a_minutes_file_past_the_limit_is_refused_beside_the_file_field(world, meeting):
