@@ -105,6 +105,17 @@ def test_a_file_past_the_limit_on_a_lead_s_return_page_is_refused_beside_the_fie
     assert not client.session.get(uploads.SESSION_KEY)
 
 
+def test_sizes_are_said_as_people_say_them_and_never_as_the_limit_they_pass():
+    assert [limits.size(n) for n in (40 * 1024, int(5.2 * MB), 10 * MB, int(10.4 * MB), 100 * MB)] == [
+        "40 kB",
+        "5.2 MB",
+        "10 MB",
+        "10.4 MB",
+        "100 MB",
+    ]
+    assert limits.upload_too_large("a.csv", 10 * MB + 1).startswith("The file “a.csv” is just over 10 MB; the largest")
+
+
 def test_the_admin_s_imports_refuse_a_file_past_the_limit_beside_the_field(world, media_root, no_temporary_files):
     admin = signed_in(world.users.superuser)
     content = b"id,round,text\n" + b",Open round 2025,Knowsley - x\n" * (12 * MB // 30)
