@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from html import unescape
 
 import requests
-from forms import form_with_field, form_with_file, links, send_secure_cookies_over_http
+
+from loadtest.forms import form_with_field, form_with_file, links, send_secure_cookies_over_http
 
 # Words one of which a refusal of each kind says (the checks read the page, not a status code alone).
 REFUSAL_WORDS = re.compile(r"too (large|long|big|many)|at most|limit|larger than|more than|largest|split", re.I)

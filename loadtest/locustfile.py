@@ -29,8 +29,9 @@ import uuid
 from pathlib import Path
 
 import openpyxl
-from forms import form_posting_to, form_with_field, form_with_file, links, send_secure_cookies_over_http
 from locust import HttpUser, between, events, task
+
+from loadtest.forms import form_posting_to, form_with_field, form_with_file, links, send_secure_cookies_over_http
 
 ROUND = os.environ.get("LOAD_ROUND", "atf-stocktake-2026")
 PASSWORD = os.environ["LOAD_PASSWORD"]

@@ -42,8 +42,8 @@ OUT = ROOT / "var" / "load"
 ROUND = "atf-stocktake-2026"
 PG_SERVER = os.environ.get("LOAD_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
 
-sys.path.insert(0, str(HERE))
-import faults  # noqa: E402
+sys.path.insert(0, str(ROOT))
+from loadtest import faults  # noqa: E402
 
 
 def free_port() -> int:
@@ -180,8 +180,14 @@ def run_database(name: str, args) -> dict:
                 "--loglevel",
                 "WARNING",
             ],
-            cwd=HERE,
-            env={**env, "LOAD_PASSWORD": password, "LOAD_ACK_FILE": str(acks), "LOAD_ROUND": ROUND},
+            cwd=ROOT,
+            env={
+                **env,
+                "LOAD_PASSWORD": password,
+                "LOAD_ACK_FILE": str(acks),
+                "LOAD_ROUND": ROUND,
+                "PYTHONPATH": str(ROOT),
+            },
             capture_output=True,
             text=True,
             check=False,
