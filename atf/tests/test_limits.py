@@ -330,8 +330,8 @@ def workbook_with_sheet(write_sheet, *, compresslevel: int = 6) -> bytes:
     return out.getvalue()
 
 
-def rows_sheet(rows: int, *, row="row", cell="c", prefix=""):
-    """A sheet of ``rows`` rows of two cells, element names as given (a prefix, or a tab to dodge a byte scan)."""
+def rows_sheet(rows: int, *, row="row ", cell="c ", prefix=""):
+    """A sheet of ``rows`` rows of two cells; the elements' names as given, with the white space after them."""
 
     def write(sheet):
         p = f"{prefix}:" if prefix else ""
@@ -436,7 +436,14 @@ def test_rows_that_a_byte_scan_cannot_see_are_counted_as_openpyxl_reads_them():
     content = workbook_with_sheet(rows_sheet(limits.MAX_SHEET_ROWS + 5, row="row\t", cell="c\t", prefix="x"))
     said, elapsed, _ = measured(lambda: read_workbook(io.BytesIO(content)))
     assert said.startswith("Sheet “Entries” has more than 10,000 rows")
-    assert elapsed < 3
+    assert elapsed < 5
+
+
+def test_a_sheet_within_the_limits_is_read_whole():
+    sheet = read_workbook(io.BytesIO(workbook_with_sheet(rows_sheet(limits.MAX_SHEET_ROWS))))[0]
+    assert sheet.title == "Entries"
+    assert len(sheet.rows()) == limits.MAX_SHEET_ROWS
+    assert sheet.row(limits.MAX_SHEET_ROWS) == {1: str(limits.MAX_SHEET_ROWS), 2: "1"}
 
 
 def test_a_workbook_of_more_cells_than_the_limit_is_refused():
