@@ -16,6 +16,7 @@ from something the rows are known to be unique on.
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from itertools import islice
@@ -44,9 +45,18 @@ BATCH = 5000
 
 
 def insert_rows(
-    model: type[models.Model], field_names: Sequence[str], rows: Iterable[Sequence], *, using: str = "default"
+    model: type[models.Model],
+    field_names: Sequence[str],
+    rows: Iterable[Sequence],
+    *,
+    using: str = "default",
+    prepared: bool = False,
 ) -> int:
-    """Insert ``rows`` (values in the order of ``field_names``) into ``model``'s table. Returns the count."""
+    """Insert ``rows`` (values in the order of ``field_names``) into ``model``'s table. Returns the count.
+
+    With ``prepared``, every value is already in the database's form (a time
+    converted once by its field's ``get_db_prep_save``) and none is converted.
+    """
     connection = connections[using]
     fields = [model._meta.get_field(name) for name in field_names]
     quote = connection.ops.quote_name
@@ -58,7 +68,7 @@ def insert_rows(
     converters = [
         (index, _Converter(field, connection))
         for index, field in enumerate(fields)
-        if field.get_internal_type() not in PLAIN_TYPES
+        if not prepared and field.get_internal_type() not in PLAIN_TYPES
     ]
     rows = iter(rows)
     count = 0
@@ -116,14 +126,20 @@ def fetch_rows(queryset: models.QuerySet) -> list[tuple]:
 
 @contextmanager
 def collection_paused():
-    """Pause Python's cycle collector for one bulk job.
+    """Pause Python's cycle collector for one bulk job of a single-threaded process.
 
-    A large import allocates hundreds of thousands of short-lived objects,
-    none of them in reference cycles; each allocation burst would otherwise
-    set off collections that walk the whole heap, which costs about a
-    quarter of the import's time. Collection resumes afterwards, whatever
-    happens.
+    The collector is the whole process's: paused, it is paused for every
+    thread. So this is for jobs that have the process to themselves (the
+    ``import_stocktake`` command and the benchmark), never for a request's
+    path; called from any thread but the main one (a threaded server's
+    request) it leaves the collector alone. A workbook import allocates
+    hundreds of thousands of short-lived objects, none of them in reference
+    cycles, and each burst would otherwise set off collections that walk the
+    whole heap. Collection resumes afterwards, whatever happens.
     """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     was_enabled = gc.isenabled()
     gc.disable()
     try:

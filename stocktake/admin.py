@@ -21,6 +21,9 @@ from .models import Entry, RecommendationCell, Return, ReturnTransition, Round, 
 from .transitions import TransitionRefused
 from .xlsx import WorkbookError
 
+# Per upload token, the fingerprint of the plan its preview showed (``FlatResult.fingerprint``).
+ENTRY_FILE_PREVIEWS = "entry_file_previews"
+
 
 class EntryFileForm(forms.Form):
     entries_file = forms.FileField(
@@ -167,8 +170,11 @@ class EntryAdmin(ScopedAdmin):
     """Entries, with the flat file's import and export: the same importer as ``import_entries``.
 
     The upload is kept under a token of this session's (``uploads``), checked
-    like a workbook (size, zip bombs, XML tricks), previewed as a dry run and
-    imported, all or nothing, only on confirm, by the same scoped importer.
+    like a workbook (size, zip bombs, XML tricks) and previewed: what each
+    entry would change, field by field, with nothing written. The confirm
+    plans again in the import's transaction and writes only if the plan is
+    the one the preview showed (the same entries at the same versions), all
+    or nothing, by the same scoped importer.
     """
 
     list_display = ["short_text", "round", "section", "level", "place_names", "position"]
@@ -222,6 +228,10 @@ class EntryAdmin(ScopedAdmin):
                 context["problems"] = exc.errors[:50]
                 context["more_problems"] = max(0, len(exc.errors) - 50)
             else:
+                # The confirm writes only what this preview showed: it plans again and compares.
+                previews = request.session.get(ENTRY_FILE_PREVIEWS, {})
+                previews[entry_file.token] = result.fingerprint
+                request.session[ENTRY_FILE_PREVIEWS] = previews
                 context.update(title="Check the import", result=result, token=entry_file.token, name=entry_file.name)
                 return TemplateResponse(request, "admin/stocktake/entry/import_preview.html", context)
         return TemplateResponse(request, "admin/stocktake/entry/import.html", context)
@@ -232,17 +242,23 @@ class EntryAdmin(ScopedAdmin):
         if request.method != "POST":
             return redirect("admin:stocktake_entry_import")
         entry_file = uploads.recall_entry_file(request, token)
-        if entry_file is None:
+        previews = request.session.get(ENTRY_FILE_PREVIEWS, {})
+        expected = previews.get(token) if isinstance(token, str) else None
+        if entry_file is None or not isinstance(expected, str):
             messages.error(request, "That upload has expired or was not yours. Upload the file again.")
             return redirect("admin:stocktake_entry_import")
         try:
-            result = import_flat_file(entry_file.path, user=request.user)
+            result = import_flat_file(entry_file.path, user=request.user, expect=expected)
         except FlatImportError as exc:
             shown = "; ".join(exc.errors[:5]) + (f"; and {len(exc.errors) - 5} more" if len(exc.errors) > 5 else "")
-            messages.error(request, f"Nothing was imported: {shown}")
+            messages.error(
+                request, shown if "nothing was imported" in shown.lower() else f"Nothing was imported: {shown}"
+            )
             return redirect("admin:stocktake_entry_import")
         finally:
             uploads.forget_entry_file(request, entry_file)
+            previews.pop(token, None)
+            request.session[ENTRY_FILE_PREVIEWS] = previews
         messages.success(request, f"Imported {entry_file.name}: {result.summary()}.")
         return redirect("admin:stocktake_entry_changelist")
 

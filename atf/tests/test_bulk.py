@@ -1,4 +1,5 @@
 import gc
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -74,3 +75,17 @@ def test_collection_stays_off_if_it_was_off_already():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_the_collector_is_never_paused_from_another_thread_than_the_main_one():
+    """A threaded server's request runs in a thread of its own: pausing there would pause every request's."""
+    seen = []
+
+    def in_a_thread():
+        with collection_paused():
+            seen.append(gc.isenabled())
+
+    worker = threading.Thread(target=in_a_thread)
+    worker.start()
+    worker.join()
+    assert seen == [True] and gc.isenabled()
