@@ -3,10 +3,12 @@
 Hypothesis's stateful testing draws random interleavings of what they do on
 the pages and in Excel: add and change entries, download the workbook,
 upload it unchanged or with an edit of their own (possibly stale by then),
-submit, and the reviewer's returns and acceptances. After every step it
+submit, and the reviewer's returns, acceptances and reopenings. After every step it
 checks, for each lead, every page, download and export they would see:
 
-- no lead ever sees another borough's draft, in any page, message or file;
+- no lead ever sees another borough's draft, in any page, message or file
+  (a reopened return's entries are drafts again);
+- every return's status is where its recorded steps lead;
 - an unchanged download always uploads as "nothing would change";
 - the round holds exactly what each actor made (the machine keeps its own
   model of every entry's text);
@@ -18,6 +20,7 @@ CI runs a few examples (profile "ci"); `make test-live` runs many more.
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import zipfile
 
@@ -28,7 +31,14 @@ from django.test import Client
 from django.urls import reverse
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from atf.models import Membership, Role
 from atf.text import normalise
@@ -120,6 +130,13 @@ class LiveRound(RuleBasedStateMachine):
         self.count += 1
         return f"zq{slug.replace('-', '')}{self.count}x"
 
+    @initialize(accepted=st.booleans())
+    def halton_accepted_or_not(self, accepted):
+        """Halton's submitted return, accepted at the start of some examples, so that reopening it is played."""
+        if accepted:
+            url = reverse("stocktake:return_review", args=[self.round.slug, "halton"])
+            assert self.reviewer.post(url, {"decision": "accepted", "comment": ""}).status_code == 302
+
     # Pages --------------------------------------------------------------------
 
     @rule(lead=st.sampled_from(LEADS), typed=TYPED, theme=st.integers(1, 3))
@@ -170,6 +187,18 @@ class LiveRound(RuleBasedStateMachine):
         url = reverse("stocktake:return_review", args=[self.round.slug, lead])
         self.reviewer.post(url, {"decision": decision, "comment": f"comment for {lead}"})
         assert self._status(lead) == (decision if was == Return.Status.SUBMITTED else was)
+
+    @rule(data=st.data())
+    def reopen(self, data):
+        # An accepted return if there is one (the step's own case), else any: refused, nothing changed.
+        accepted = [slug for slug in LEADS if self._status(slug) == Return.Status.ACCEPTED]
+        lead = data.draw(st.sampled_from(accepted or LEADS))
+        was = self._status(lead)
+        url = reverse("stocktake:return_reopen", args=[self.round.slug, lead])
+        response = self.reviewer.post(url, {"reason": f"reopened for {lead}"})
+        assert response.status_code == 302
+        # Only an accepted return is reopened: back to its lead, returned for changes.
+        assert self._status(lead) == (Return.Status.RETURNED if was == Return.Status.ACCEPTED else was)
 
     # Excel ----------------------------------------------------------------------
 
@@ -245,6 +274,14 @@ class LiveRound(RuleBasedStateMachine):
         return found
 
     # After every step --------------------------------------------------------
+
+    @invariant()
+    def every_status_is_where_its_recorded_steps_lead(self):
+        for return_ in Return.objects.filter(round=self.round).prefetch_related("transitions"):
+            steps = list(return_.transitions.all())
+            for before, after in itertools.pairwise(steps):
+                assert before.to_status == after.from_status
+            assert not steps or steps[-1].to_status == return_.status
 
     @invariant()
     def the_round_holds_exactly_what_each_actor_made(self):
