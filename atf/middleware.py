@@ -70,6 +70,7 @@ class RequestLimitsMiddleware:
                     "received": limits.size(_content_length(request)),
                     "largest": limits.size(settings.DATA_UPLOAD_MAX_MEMORY_SIZE),
                     "back": _same_site_referer(request),
+                    "too_many": not isinstance(exc, RequestDataTooBig),
                 }
                 return render(request, "413.html", context, status=413)
         return self.get_response(request)

@@ -169,6 +169,13 @@ def test_a_form_post_past_django_s_limit_gets_a_page_saying_so(world):
     assert not Paragraph.objects.filter(item__meeting=meeting).exists()
 
 
+def test_a_form_post_of_more_fields_than_django_takes_gets_the_same_page(world):
+    client = signed_in(world.users.lead)
+    response = client.post(reverse("home"), {f"field{n}": "x" for n in range(1_001)})
+    assert response.status_code == 413
+    assert "more fields or files than any form of ours has" in response.content.decode()
+
+
 # Minutes --------------------------------------------------------------------------------------------------------
 
 
