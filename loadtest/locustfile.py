@@ -19,7 +19,6 @@ that none was lost.
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 import os
@@ -28,10 +27,10 @@ import re
 import uuid
 from pathlib import Path
 
-import openpyxl
 from locust import HttpUser, between, events, task
 
 from loadtest.forms import form_posting_to, form_with_field, form_with_file, links, send_secure_cookies_over_http
+from loadtest.workbook import add_a_paragraph
 
 ROUND = os.environ.get("LOAD_ROUND", "atf-stocktake-2026")
 PASSWORD = os.environ["LOAD_PASSWORD"]
@@ -158,19 +157,6 @@ class BoroughLead(Person):
             response = self.post(confirm.action, confirm.data(), "upload confirm")
             if response.status_code == 302 and "/upload/" not in response.headers.get("Location", ""):
                 acknowledged.append({"kind": "upload", "id": None, "marker": marker})
-
-
-def add_a_paragraph(workbook: bytes, paragraph: str) -> bytes:
-    """The downloaded workbook with a paragraph added to the first theme's borough cell, as a lead would type it."""
-    book = openpyxl.load_workbook(io.BytesIO(workbook))
-    sheet = book.worksheets[0]
-    header = next(row for row in sheet.iter_rows(max_row=10) if any(c.value == "Borough Level Activity" for c in row))
-    column = next(c.column for c in header if c.value == "Borough Level Activity")
-    cell = sheet.cell(row=header[0].row + 1, column=column)
-    cell.value = f"{cell.value}\n\n{paragraph}" if cell.value else paragraph
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 class Reviewer(Person):

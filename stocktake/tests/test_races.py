@@ -31,11 +31,11 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-import openpyxl
 import pytest
 from django.conf import settings
 
 from loadtest.forms import form_posting_to, form_with_field, form_with_file, links
+from loadtest.workbook import add_a_paragraph
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUND = "atf-stocktake-2026"
@@ -166,24 +166,12 @@ def server(tmp_path_factory):
             connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def _with_paragraph(workbook: bytes, paragraph: str) -> bytes:
-    book = openpyxl.load_workbook(io.BytesIO(workbook))
-    sheet = book.worksheets[0]
-    header = next(row for row in sheet.iter_rows(max_row=10) if any(c.value == "Borough Level Activity" for c in row))
-    column = next(c.column for c in header if c.value == "Borough Level Activity")
-    cell = sheet.cell(row=header[0].row + 1, column=column)
-    cell.value = f"{cell.value}\n\n{paragraph}" if cell.value else paragraph
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 def _prepared_upload(browser: Browser, marker: str):
     """Download, add a paragraph, upload: the confirm step, ready to post."""
     request = urllib.request.Request(browser.base + f"/stocktake/rounds/{ROUND}/workbook/")  # noqa: S310
     with browser.opener.open(request, timeout=60) as response:
         workbook = response.read()
-    edited = _with_paragraph(workbook, f"Knowsley - Work reported by upload ({marker}).")
+    edited = add_a_paragraph(workbook, f"Knowsley - Work reported by upload ({marker}).")
     _, _, page = browser.get(RETURN + "upload/")
     form = form_with_file(page)
     if form is None:
