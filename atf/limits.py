@@ -92,8 +92,9 @@ def sheet_too_many_rows(sheet: str | None) -> str:
     named = f"Sheet “{sheet}”" if sheet else "A sheet of the workbook"
     return (
         f"{named} has more than {MAX_SHEET_ROWS:,} rows; a stocktake workbook has a few dozen. "
-        "Check that you chose the right file; an entries file this long can be split into files of at most "
-        f"{MAX_SHEET_ROWS:,} rows and imported one after another. Nothing was saved."
+        "Check that you chose the right file; an entries file this long can be saved as CSV (which takes up to "
+        f"{MAX_ENTRY_FILE_ROWS:,} rows), or split into files of at most {MAX_SHEET_ROWS:,} rows imported one after "
+        "another. Nothing was saved."
     )
 
 
