@@ -1,6 +1,9 @@
 # The two commands of the README:
 #   make run   set up and serve the application on SQLite with the demo loaded
 #   make test  set up and run the whole test suite on SQLite, then on PostgreSQL
+# And for production (README, "Production"):
+#   make serve-prod  check, collect static files, migrate, then serve with gunicorn
+#   make lock        rewrite the hashed lock files after editing requirements*.txt
 
 PYTHON ?= python3
 VENV := .venv
@@ -12,25 +15,42 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/atf
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install install-dev browser run serve migrate demo test test-sqlite test-postgres test-live lint check bench clean
+.PHONY: install install-dev browser run serve serve-prod lock migrate demo test test-sqlite test-postgres test-live lint check bench clean
 
-# Build .venv with the application's dependencies only.
-install: $(VENV)/.installed
+NHSUK_BUILT := build/nhsuk/nhsuk-frontend.min.css
 
-$(VENV)/.installed: requirements.txt package.json package-lock.json
+# Build .venv with the application's dependencies only, exactly as locked (versions and hashes),
+# and the NHS.UK design system files the pages use.
+install: $(VENV)/.installed $(NHSUK_BUILT)
+
+$(VENV)/.installed: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -r requirements.txt
-	# The NHS.UK design system (and axe-core for the tests), served as static files.
+	$(PIP) install -q --require-hashes -r requirements.lock
+	touch $@
+
+# The NHS.UK design system, the Sass compiler for it, and axe-core for the tests.
+node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+# The few files of it that are published (scripts/build-static).
+$(NHSUK_BUILT): node_modules/.package-lock.json frontend/nhsuk.scss scripts/build-static
+	$(PYTHON) scripts/build-static
 
 # The test and lint tools on top.
 install-dev: $(VENV)/.installed-dev
 
-$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
-	$(PIP) install -q -r requirements-dev.txt
+$(VENV)/.installed-dev: $(VENV)/.installed $(NHSUK_BUILT) requirements-dev.lock
+	$(PIP) install -q --require-hashes -r requirements-dev.lock
 	touch $@
+
+# After editing requirements.txt or requirements-dev.txt: pin every dependency, with hashes.
+# The development lock is constrained to the runtime one, so both name the same versions.
+PIP_COMPILE := $(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+lock: $(VENV)/.installed-dev
+	$(PIP_COMPILE) --output-file requirements.lock requirements.txt
+	$(PIP_COMPILE) --constraint requirements.lock --output-file requirements-dev.lock requirements-dev.txt
 
 # Debian's Chromium for the end-to-end tests; with CI=true a missing browser fails the run.
 browser:
@@ -45,6 +65,31 @@ demo: migrate
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/ (admin at http://$(HOST):$(PORT)/admin/)"
 	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+
+# As production runs it: DEBUG off, static files collected, the deployment checks (errors stop it
+# here), migrations applied, then gunicorn (gunicorn.conf.py). DATABASE_URL, SECRET_KEY,
+# ALLOWED_HOSTS and the rest come from the environment; for a trial on this machine over plain
+# HTTP, ALLOWED_HOSTS defaults to localhost and SECURE_SSL_REDIRECT to false, and a missing
+# SECRET_KEY is replaced by a random one for this run only.
+serve-prod: install
+	@set -e; \
+	if [ -z "$${SECRET_KEY:-}" ]; then \
+		SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))'); export SECRET_KEY; \
+		echo "SECRET_KEY is not set: using a random key for this run only (sign-ins end when it stops)."; \
+		echo "A real deployment sets its own SECRET_KEY."; \
+	fi; \
+	export DEBUG=false; \
+	export ALLOWED_HOSTS="$${ALLOWED_HOSTS:-localhost,127.0.0.1}"; \
+	export SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-false}"; \
+	export HOST="$(HOST)" PORT="$(PORT)"; \
+	echo "== Static files =="; \
+	$(PY) manage.py collectstatic --noinput --clear -v 1; \
+	echo "== Deployment checks (errors stop here; warnings are shown) =="; \
+	$(PY) manage.py check --deploy --fail-level ERROR; \
+	echo "== Migrations =="; \
+	$(PY) manage.py migrate --noinput; \
+	echo "Serving with gunicorn on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"; \
+	exec $(VENV)/bin/gunicorn --config gunicorn.conf.py
 
 test: install-dev browser
 	$(MAKE) --no-print-directory test-sqlite
@@ -81,4 +126,4 @@ bench: install-dev
 	DEBUG=true $(PY) bench/workbook.py
 
 clean:
-	rm -rf $(VENV) var staticfiles
+	rm -rf $(VENV) var staticfiles build

@@ -664,6 +664,9 @@ SITE_ROUTES = {
     "admin:jsi18n": ([], {"anonymous": 302}, 200),
     "admin:app_list": (["stocktake"], {"anonymous": 302, "nobody": 404}, 200),
     "admin:view_on_site": (["1", "1"], {"anonymous": 302}, 404),
+    # Health checks (atf/health.py): open to all, signed in or not.
+    "healthz": ([], {}, 200),
+    "readyz": ([], {}, 200),
 }
 
 
