@@ -374,6 +374,15 @@ class ReturnAdmin(ScopedAdmin):
             return self._refused(request, refusal)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "GET":
+            current = self.get_queryset(request).filter(pk=object_id).first()
+            if current is not None:
+                messages.info(
+                    request,
+                    "A revert restores this version's comment and deadline. The status and the steps through "
+                    f"review stay as they are now ({current.get_status_display().lower()}): a status changes only "
+                    "on the return page.",
+                )
         try:
             return super().history_form_view(request, object_id, version_id, extra_context)
         except TransitionRefused as refusal:
