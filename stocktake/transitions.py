@@ -154,9 +154,11 @@ def take(
     with transaction.atomic():
         # Locked, so that a round closed a moment ago, or a step racing this one, is seen (PostgreSQL; SQLite
         # takes the write lock when the transaction begins).
-        current_round = Round.objects.select_for_update().get(pk=round_.pk)
+        current_round = Round.objects.select_for_update(of=("self",)).select_related("framework").get(pk=round_.pk)
         if not current_round.is_open:
             raise RoundClosed(closed_message(current_round))
+        if place.system_id != current_round.framework.system_id or place.kind != Place.Kind.BOROUGH:
+            raise TransitionRefused(f"{place} has no return in “{current_round}”: it is not one of its boroughs.")
         role = TAKEN_BY[action]
         if not ROLE_CHECKS[role](user, current_round, place):
             raise TransitionRefused(

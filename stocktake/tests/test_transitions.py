@@ -152,6 +152,13 @@ def test_a_step_from_a_page_at_an_older_version_is_refused(world):
     assert unchanged(world, knowsley)
 
 
+@pytest.mark.parametrize("slug", ["hackney", "cheshire-and-merseyside"])
+def test_only_a_borough_of_the_round_s_system_has_a_return(world, slug):
+    with pytest.raises(transitions.TransitionRefused, match="not one of its boroughs"):
+        transitions.take(world.users.superuser, world.rounds.open, world.places[slug], Action.SUBMIT)
+    assert not Return.objects.filter(place=world.places[slug]).exists()
+
+
 def test_a_borough_s_first_submission_creates_its_return(world):
     wirral = world.places["wirral"]
     submitted = returns.submit(world.users.superuser, world.rounds.open, wirral)
