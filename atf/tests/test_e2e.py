@@ -34,6 +34,11 @@ def _unavailable() -> str | None:
     return None
 
 
+# The one browser of the session. Other modules import this fixture, and each import is a fixture
+# of its own; Playwright's sync API cannot start twice in one thread, so all of them share it.
+_RUNNING: list = []
+
+
 @pytest.fixture(scope="session")
 def browser():
     reason = _unavailable()
@@ -41,6 +46,10 @@ def browser():
         if os.environ.get("CI") == "true":
             pytest.fail(f"End-to-end tests cannot run in CI: {reason}.")
         pytest.skip(reason)
+    if _RUNNING:
+        # Set up first, the owner is torn down last.
+        yield _RUNNING[0]
+        return
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls
@@ -66,8 +75,12 @@ def _launch(sync_playwright):
                 "--disable-sync",
             ],
         )
-        yield browser
-        browser.close()
+        _RUNNING.append(browser)
+        try:
+            yield browser
+        finally:
+            _RUNNING.clear()
+            browser.close()
 
 
 @pytest.fixture
