@@ -18,14 +18,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from atf import access
-from atf.versioning import StaleVersion
 from boroughs.models import Place
 
 from . import returns
 from .cells import BLANK_LINES
 from .forms import EntryForm
 from .models import Entry, Round
-from .views import _round, _section
+from .views import _round, _section, edit_entry
 
 
 class LevelEntryForm(EntryForm):
@@ -147,53 +146,15 @@ def level_entry_edit(request, round_slug, place_slug, pk):
     )
     entry = get_object_or_404(visible.select_related("theme", "system_recommendation"), pk=pk)
     returns.require_level_edit(request.user, round_, place)
-    section = entry.section
-    anchor = f"theme-{section.number}" if entry.theme_id else f"system-{section.number}"
-    initial = {
-        "text": entry.text,
-        "recommendations": list(entry.recommendations.values_list("pk", flat=True)),
-        "indicators": list(entry.indicators.values_list("pk", flat=True)),
-        "version": entry.version,
-    }
-    form = LevelEntryForm(request.POST or None, initial=initial, user=request.user, place=place, section=section)
-    newer = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            returns.update_entry(
-                request.user,
-                entry,
-                text=form.cleaned_data["text"],
-                places=[place],
-                recommendations=form.cleaned_data.get("recommendations", []),
-                indicators=form.cleaned_data["indicators"],
-                version=form.cleaned_data["version"],
-            )
-        except StaleVersion:
-            newer = get_object_or_404(visible, pk=pk)
-            data = request.POST.copy()
-            data["version"] = str(newer.version)
-            form = LevelEntryForm(data, user=request.user, place=place, section=section)
-            form.is_valid()
-            form.add_error(
-                None,
-                "Someone else saved this entry after you opened it, so your change was not saved. Their version "
-                "is shown below. Your text is still in the box: change it as needed and save again.",
-            )
-        else:
-            messages.success(request, "Entry saved.")
-            return redirect(_level_url(round_, place, anchor))
-    return render(
+    anchor = f"theme-{entry.section.number}" if entry.theme_id else f"system-{entry.section.number}"
+    return edit_entry(
         request,
-        "stocktake/entry_form.html",
-        {
-            "form": form,
-            "round": round_,
-            "place": place,
-            "section": section,
-            "entry": entry,
-            "newer": returns.entry_cards(Entry.objects.filter(pk=newer.pk))[0] if newer else None,
-            "title": "Change the entry",
-            "save_label": "Save the entry",
-            "back_url": _level_url(round_, place, anchor),
-        },
+        entry,
+        form_class=LevelEntryForm,
+        place=place,
+        reload=lambda: get_object_or_404(visible, pk=pk),
+        saved_url=_level_url(round_, place, anchor),
+        back_url=_level_url(round_, place, anchor),
+        fixed_places=[place],
+        save_label="Save the entry",
     )

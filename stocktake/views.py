@@ -231,15 +231,33 @@ def entry_edit(request, pk):
         # A column's entry has its own form, without places to tick (stocktake.level_views).
         return redirect("stocktake:level_entry_edit", entry.round.slug, entry.column_place.slug, entry.pk)
     place = _home_place(request, entry)
+    return edit_entry(
+        request,
+        entry,
+        form_class=EntryForm,
+        place=place,
+        reload=lambda: _changeable_entry(request, pk),
+        saved_url=_return_url(entry, place, to_entry=True),
+        back_url=_return_url(entry, place),
+    )
+
+
+def edit_entry(request, entry, *, form_class, place, reload, saved_url, back_url, fixed_places=None, **context):
+    """The entry form, shown and saved: a borough's entry (its places ticked) or a column's (``fixed_places``).
+
+    A save from a form opened before someone else's is refused, the user's text kept in the form at the
+    newer version, which ``reload`` reads and the page shows beside it.
+    """
     section = entry.section
     initial = {
         "text": entry.text,
-        "places": list(entry.places.values_list("pk", flat=True)),
         "recommendations": list(entry.recommendations.values_list("pk", flat=True)),
         "indicators": list(entry.indicators.values_list("pk", flat=True)),
         "version": entry.version,
     }
-    form = EntryForm(request.POST or None, initial=initial, user=request.user, place=place, section=section)
+    if fixed_places is None:
+        initial["places"] = list(entry.places.values_list("pk", flat=True))
+    form = form_class(request.POST or None, initial=initial, user=request.user, place=place, section=section)
     newer = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -247,18 +265,18 @@ def entry_edit(request, pk):
                 request.user,
                 entry,
                 text=form.cleaned_data["text"],
-                lead_in=form.cleaned_data["lead_in"],
-                places=form.cleaned_data["places"],
+                lead_in=form.cleaned_data.get("lead_in", ""),
+                places=form.cleaned_data["places"] if fixed_places is None else fixed_places,
                 recommendations=form.cleaned_data.get("recommendations", []),
                 indicators=form.cleaned_data["indicators"],
                 version=form.cleaned_data["version"],
             )
         except StaleVersion:
-            newer = _changeable_entry(request, pk)
-            form = _stale_form(request, newer, place, section)
+            newer = reload()
+            form = _stale_form(request, newer, place, section, form_class)
         else:
             messages.success(request, "Entry saved.")
-            return redirect(_return_url(entry, place, to_entry=True))
+            return redirect(saved_url)
     return render(
         request,
         "stocktake/entry_form.html",
@@ -270,16 +288,17 @@ def entry_edit(request, pk):
             "entry": entry,
             "newer": returns.entry_cards(Entry.objects.filter(pk=newer.pk))[0] if newer else None,
             "title": "Change the entry",
-            "back_url": _return_url(entry, place),
+            "back_url": back_url,
+            **context,
         },
     )
 
 
-def _stale_form(request, newer: Entry, place, section) -> EntryForm:
+def _stale_form(request, newer: Entry, place, section, form_class=EntryForm) -> EntryForm:
     """The user's own text back in the form, now at the newer version they are shown, with why it was not saved."""
     data = request.POST.copy()
     data["version"] = str(newer.version)
-    form = EntryForm(data, user=request.user, place=place, section=section)
+    form = form_class(data, user=request.user, place=place, section=section)
     form.is_valid()
     form.add_error(
         None,
