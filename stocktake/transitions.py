@@ -139,7 +139,7 @@ def take(
     Raises ``RoundClosed`` if the round is closed, ``TransitionRefused`` if
     the user's role, the return's status or a missing reason does not allow
     the step, and ``StaleVersion`` if the return changed since ``version``
-    (None: the page showed no return yet, or the caller does not know).
+    (None: the caller does not know; a return not saved yet is never stale).
     Nothing is written unless the step is taken, and then the status change
     and its record are written together. ``at`` backdates the step (the
     demo's returns); it defaults to now.
@@ -166,8 +166,7 @@ def take(
             )
         return_ = Return.objects.select_for_update().filter(round=current_round, place=place).first()
         if return_ is None:
-            if version is not None:  # there was a return when the page was opened, and it is gone
-                raise StaleVersion(Return(round=current_round, place=place))
+            # Not started: nothing saved to be stale against (a page shows an unsaved draft at version 1).
             return_ = Return(round=current_round, place=place)
         elif version is not None and return_.version != version:
             raise StaleVersion(return_)

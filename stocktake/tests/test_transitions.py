@@ -161,8 +161,13 @@ def test_only_a_borough_of_the_round_s_system_has_a_return(world, slug):
 
 def test_a_borough_s_first_submission_creates_its_return(world):
     wirral = world.places["wirral"]
-    submitted = returns.submit(world.users.superuser, world.rounds.open, wirral)
-    assert submitted.pk and submitted.status == Status.SUBMITTED
+    client = signed_in(world.users.superuser)
+    assert page_version(client, world, "wirral") == 1  # the page shows a draft not saved yet
+    url = reverse("stocktake:return_submit", args=[world.rounds.open.slug, "wirral"])
+    response = client.post(url, {"confirmed": "yes", "version": "1"})
+    assert "Wirral's return is submitted to the ICS for review." in messages_of(response)
+    submitted = Return.objects.get(round=world.rounds.open, place=wirral)
+    assert submitted.status == Status.SUBMITTED
     assert list(submitted.transitions.values_list("from_status", "to_status")) == [("draft", "submitted")]
 
 
