@@ -79,7 +79,7 @@ NEXT = {
     Status.DRAFT: "{place}'s lead has not submitted it, and only a submitted return can be accepted or returned",
     Status.SUBMITTED: "it is waiting for the ICS's review",
     Status.RETURNED: "it is with {place}'s lead for changes, to submit again",
-    Status.ACCEPTED: "it has been accepted; an ICS reviewer can reopen it, giving a reason",
+    Status.ACCEPTED: "an ICS reviewer can reopen it, giving a reason",
 }
 
 
@@ -121,7 +121,8 @@ def _label(status: str) -> str:
 
 
 def _illegal(place: Place, status: str, action: str) -> str:
-    return f"{place}'s return is {_label(status)}, so it cannot be {DONE[action]}: {NEXT[status].format(place=place)}."
+    instead = NEXT.get(status, "it is not at any stage a step can be taken from").format(place=place)
+    return f"{place}'s return is {_label(status)}, so it cannot be {DONE[action]}: {instead}."
 
 
 def take(
