@@ -536,7 +536,11 @@ def return_upload(request, round_slug, place_slug):
         except WorkbookError as exc:
             form.add_error("workbook", str(exc))
         else:
-            context.update(plan=plan, changes=describe_changes(plan), token=upload.token)
+            changes = describe_changes(plan)
+            if not changes:
+                # Nothing to confirm: the file is not kept.
+                uploads.forget(request, upload.token)
+            context.update(plan=plan, changes=changes, token=upload.token)
             return render(request, "stocktake/upload_preview.html", context)
     return render(request, "stocktake/upload.html", context)
 
@@ -547,6 +551,12 @@ def return_upload_confirm(request, round_slug, place_slug, token):
     place = _borough(round_, place_slug)
     returns.require_edit(request.user, round_, place)
     upload = uploads.recall(request, token)
+    if request.POST.get("discard") == "yes":
+        # "Go back without importing": this session's file is deleted now, not at the daily purge.
+        if upload is not None:
+            uploads.forget(request, upload.token)
+        messages.info(request, "Nothing was imported from the workbook.")
+        return redirect("stocktake:return_detail", round_.slug, place.slug)
     if upload is None:
         messages.error(request, "That upload has expired. Upload the workbook again.")
         return redirect("stocktake:return_upload", round_.slug, place.slug)

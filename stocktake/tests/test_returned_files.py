@@ -377,3 +377,39 @@ def test_a_round_with_a_year_typed_as_0001_is_refused_beside_the_field(world, fr
     assert response.status_code == 200
     assert "from the year 2000 on" in response.context["form"].errors["deadline"][0]
     assert not Round.objects.filter(name="Slip").exists()
+
+
+def _kept_uploads(settings) -> list[Path]:
+    folder = Path(settings.MEDIA_ROOT) / "workbooks"
+    return sorted(folder.glob("*")) if folder.exists() else []
+
+
+def test_an_upload_with_nothing_to_change_is_not_kept(world, settings):
+    lead = signed_in(world.users.lead)
+    preview = upload(lead, world.rounds.open, "knowsley", download(lead, world.rounds.open))
+    assert "Nothing would change" in preview.content.decode()
+    assert _kept_uploads(settings) == []
+
+
+def test_going_back_without_importing_deletes_the_upload_of_that_session_only(world, settings):
+    lead, colleague = signed_in(world.users.lead), signed_in(world.users.lead)
+    edited = edit_cell(download(lead, world.rounds.open), "Knowsley draft family hub", "Knowsley hub, from Excel")
+    mine = upload(lead, world.rounds.open, "knowsley", edited)
+    theirs = upload(colleague, world.rounds.open, "knowsley", edited)
+    assert len(_kept_uploads(settings)) == 2
+    assert "Go back to the return without importing" in mine.content.decode()
+    before = texts(world.rounds.open)
+
+    # The colleague's session posts the lead's token: it is not theirs, so nothing of the lead's is touched.
+    url = reverse("stocktake:return_upload_confirm", args=[world.rounds.open.slug, "knowsley", mine.context["token"]])
+    colleague.post(url, {"discard": "yes"})
+    assert len(_kept_uploads(settings)) == 2
+
+    response = lead.post(url, {"discard": "yes"}, follow=True)
+    assert "Nothing was imported from the workbook." in response.content.decode()
+    assert [path.stem for path in _kept_uploads(settings)] == [theirs.context["token"]]
+    assert texts(world.rounds.open) == before
+    # The discarded preview cannot be confirmed afterwards.
+    response = lead.post(url, follow=True)
+    assert "That upload has expired" in response.content.decode()
+    assert texts(world.rounds.open) == before
