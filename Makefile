@@ -15,7 +15,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/atf
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install install-dev browser run serve serve-prod lock migrate demo test test-sqlite test-postgres test-live lint check bench clean
+.PHONY: install install-dev browser run serve serve-prod lock migrate demo test test-sqlite test-postgres test-live lint check bench install-load load clean
 
 NHSUK_BUILT := build/nhsuk/nhsuk-frontend.min.css
 
@@ -51,6 +51,7 @@ PIP_COMPILE := $(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --str
 lock: $(VENV)/.installed-dev
 	$(PIP_COMPILE) --output-file requirements.lock requirements.txt
 	$(PIP_COMPILE) --constraint requirements.lock --output-file requirements-dev.lock requirements-dev.txt
+	$(PIP_COMPILE) --constraint requirements-dev.lock --output-file requirements-load.lock requirements-load.txt
 
 # Debian's Chromium for the end-to-end tests; with CI=true a missing browser fails the run.
 browser:
@@ -124,6 +125,18 @@ check: install-dev
 
 bench: install-dev
 	DEBUG=true $(PY) bench/workbook.py
+
+# The fault and load suite: many leads at once on SQLite, then PostgreSQL, under gunicorn with several
+# workers, with hostile files sent meanwhile (loadtest/run.py; LOAD_ARGS="--users 40 --time 120s" for more).
+install-load: $(VENV)/.installed-load
+
+$(VENV)/.installed-load: $(VENV)/.installed-dev requirements-load.lock
+	$(PIP) install -q --require-hashes -r requirements-load.lock
+	touch $@
+
+load: install-load
+	@scripts/ensure-postgres
+	$(PY) loadtest/run.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles build
