@@ -26,7 +26,7 @@ from .exporter import ExportError, workbook_response
 from .filters import EntryFilterSet
 from .forms import EntryForm, ReopenForm, ReviewForm, WorkbookForm
 from .importer import describe_changes
-from .models import Entry, Level, Round
+from .models import Entry, Level, Return, Round
 from .tables import EntryTable
 from .xlsx import WorkbookError
 
@@ -104,6 +104,8 @@ def _return_context(request, round_: Round, place: Place, *, review_form=None, r
         "round": round_,
         "place": place,
         "return": return_,
+        # Whether its entries are out for all to read (a reader who may not see the return's status sees them).
+        "published": returns.return_for(round_, place).status in Return.PUBLISHED,
         "due": return_.due if return_ is not None else round_.deadline,
         "sections": sections,
         "may_edit": returns.may_edit(request.user, round_, place),

@@ -413,3 +413,13 @@ def test_going_back_without_importing_deletes_the_upload_of_that_session_only(wo
     response = lead.post(url, follow=True)
     assert "That upload has expired" in response.content.decode()
     assert texts(world.rounds.open) == before
+
+
+def test_another_borough_s_published_return_is_not_said_to_be_waiting_for_submission(world):
+    lead = signed_in(world.users.lead)
+    note = "entries show here once"
+    submitted = lead.get(reverse("stocktake:return_detail", args=[world.rounds.open.slug, "halton"]))
+    assert submitted.status_code == 200 and note not in submitted.content.decode()
+    draft = lead.get(reverse("stocktake:return_detail", args=[world.rounds.open.slug, "sefton"]))
+    assert draft.status_code == 200 and note in draft.content.decode()
+    assert "Sefton draft" not in draft.content.decode()
