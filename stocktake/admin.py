@@ -231,7 +231,8 @@ class EntryAdmin(ScopedAdmin):
                 # The confirm writes only what this preview showed: it plans again and compares.
                 previews = request.session.get(ENTRY_FILE_PREVIEWS, {})
                 previews[entry_file.token] = result.fingerprint
-                request.session[ENTRY_FILE_PREVIEWS] = previews
+                # The newest few: an upload left unconfirmed is not confirmed later anyway.
+                request.session[ENTRY_FILE_PREVIEWS] = dict(list(previews.items())[-3:])
                 context.update(title="Check the import", result=result, token=entry_file.token, name=entry_file.name)
                 return TemplateResponse(request, "admin/stocktake/entry/import_preview.html", context)
         return TemplateResponse(request, "admin/stocktake/entry/import.html", context)
@@ -243,7 +244,7 @@ class EntryAdmin(ScopedAdmin):
             return redirect("admin:stocktake_entry_import")
         entry_file = uploads.recall_entry_file(request, token)
         previews = request.session.get(ENTRY_FILE_PREVIEWS, {})
-        expected = previews.get(token) if isinstance(token, str) else None
+        expected = previews.get(token)
         if entry_file is None or not isinstance(expected, str):
             messages.error(request, "That upload has expired or was not yours. Upload the file again.")
             return redirect("admin:stocktake_entry_import")

@@ -290,7 +290,7 @@ def _parse(row: dict, number: int, lookups: _Lookups, errors: list):
     raw_id = (row.get("id") or "").strip()
     entry_id = None
     if raw_id:
-        if not raw_id.isdigit() or len(raw_id) > 18:
+        if not _whole(raw_id, 18):
             return fail(f"entry {raw_id[:20]} is not one you may change. Leave the id blank to add a new entry.")
         entry_id = int(raw_id)
     round_name = (row.get("round") or "").strip()
@@ -303,12 +303,12 @@ def _parse(row: dict, number: int, lookups: _Lookups, errors: list):
     system = (row.get("system_recommendation") or "").strip()
     if bool(theme) == bool(system):
         return fail("give either a theme number or a system recommendation number.")
-    theme_id = lookups.themes.get((round_.framework_id, int(theme))) if theme.isdigit() else None
-    system_id = lookups.system_recommendations.get((round_.framework_id, int(system))) if system.isdigit() else None
+    theme_id = lookups.themes.get((round_.framework_id, int(theme))) if _whole(theme) else None
+    system_id = lookups.system_recommendations.get((round_.framework_id, int(system))) if _whole(system) else None
     if theme and theme_id is None:
-        return fail(f"there is no theme {theme} in {round_.framework}.")
+        return fail(f"there is no theme {theme[:20]} in {round_.framework}.")
     if system and system_id is None:
-        return fail(f"there is no system recommendation {system} in {round_.framework}.")
+        return fail(f"there is no system recommendation {system[:20]} in {round_.framework}.")
     level = (row.get("level") or Level.BOROUGH).strip()
     if level not in LEVELS:
         return fail(f"“{level}” is not a level ({', '.join(Level.values)}).")
@@ -343,10 +343,10 @@ def _parse(row: dict, number: int, lookups: _Lookups, errors: list):
     if not text.strip():
         return fail("the text is empty.")
     position = (row.get("position") or "0").strip()
-    if not position.isdigit() or len(position) > 9:
+    if not _whole(position):
         return fail(f"position “{position[:20]}” is not a whole number.")
     version = (row.get("version") or "").strip()
-    if version and not (version.isdigit() and len(version) < 10):
+    if version and not _whole(version):
         return fail(f"version “{version[:20]}” is not a whole number. Leave it as it was exported.")
     values = (
         round_.pk,
@@ -359,6 +359,11 @@ def _parse(row: dict, number: int, lookups: _Lookups, errors: list):
         int(position),
     )
     return entry_id, values, tuple(place_ids), int(version) if version else None, outside
+
+
+def _whole(text: str, digits: int = 9) -> bool:
+    """A whole number ``int()`` takes: ASCII digits, and not too many."""
+    return text.isascii() and text.isdigit() and len(text) <= digits
 
 
 def _text(text: str) -> str:

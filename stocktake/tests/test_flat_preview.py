@@ -299,3 +299,11 @@ def test_a_200000_row_workbook_is_refused_in_seconds(world, tmp_path):
     # Refused by the workbook limits or the row limit, whichever is reached first; both say to split the file.
     assert "split" in str(refused.value).lower() and "Nothing was" in str(refused.value)
     assert Entry.objects.count() == count
+
+
+@pytest.mark.parametrize("column", ["id", "theme", "position", "version"])
+@pytest.mark.parametrize("value", ["²", "9" * 5000])
+def test_a_number_python_cannot_take_is_a_row_refused(world, column, value):
+    row = {"round": world.rounds.open.name, "theme": "1", "places": "Knowsley", "text": "Numbers", column: value}
+    with pytest.raises(FlatImportError, match="Row 2: "):
+        import_flat([row], user=world.users.lead)
