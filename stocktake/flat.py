@@ -78,8 +78,13 @@ FIELD_LABELS = (
     "Text",
     "Position",
 )
-# Ids per query: within every database's limit on bound parameters.
-ID_BATCH = 900
+# Ids per query, within the database's limit on bound parameters (SQLite's is 999 as Django reads it).
+ID_BATCH = 10_000
+
+
+def _id_batch() -> int:
+    limit = connection.features.max_query_params
+    return min(ID_BATCH, limit - 99) if limit else ID_BATCH
 
 
 class FlatImportError(Exception):
@@ -238,7 +243,7 @@ class _Lookups:
     def entries(self, ids: list[int], action: str) -> set[int]:
         """Which of these entries the user may act on; without a user, any not frozen for a write."""
         found = set()
-        for batch in _batches(ids, ID_BATCH):
+        for batch in _batches(ids, _id_batch()):
             queryset = Entry.objects.filter(pk__in=batch)
             if self.user is not None:
                 queryset = access.restrict(queryset, self.user, action)
@@ -409,7 +414,7 @@ def _compare(updates: dict[int, tuple], lookups: _Lookups, result: FlatResult, e
     ids = list(updates)
     current: dict[int, tuple] = {}
     places: dict[int, set[int]] = {}
-    for batch in _batches(ids, ID_BATCH):
+    for batch in _batches(ids, _id_batch()):
         for row in fetch_rows(Entry.objects.filter(pk__in=batch).values_list(*CURRENT_FIELDS)):
             current[row[0]] = row
         for entry_id, place_id in fetch_rows(
@@ -654,10 +659,10 @@ def _update(updates: list[tuple], now, user_id) -> None:
         if cursor.rowcount != len(updates):
             raise FlatImportError([CHANGED_DURING_IMPORT])
     ids = [entry_id for _, entry_id, *_ in updates]
-    for batch in _batches(ids, ID_BATCH):
+    for batch in _batches(ids, _id_batch()):
         _record_history(f"{pk} IN ({', '.join(['%s'] * len(batch))})", batch, now, "~", user_id)
     moved = [(entry_id, place_ids) for _, entry_id, _, _, place_ids in updates if place_ids is not None]
-    for batch in _batches([entry_id for entry_id, _ in moved], ID_BATCH):
+    for batch in _batches([entry_id for entry_id, _ in moved], _id_batch()):
         Entry.places.through.objects.filter(entry_id__in=batch).delete()
     link_places((entry_id, place_id) for entry_id, place_ids in moved for place_id in place_ids)
 
