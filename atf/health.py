@@ -7,6 +7,9 @@
 
 Both are exempt from the sign-in requirement and from the HTTPS redirect
 (settings.SECURE_REDIRECT_EXEMPT), so a health check over plain HTTP works.
+``HealthCheckMiddleware`` answers them before the session middleware, so a
+probe that sends a session cookie neither reads nor saves a session: with the
+database down, /healthz still answers.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import DEFAULT_DB_ALIAS, Error, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpResponse
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -51,3 +55,17 @@ def readyz(request):
         logger.warning("Not ready: %d migration(s) not applied", len(pending))
         return _plain(f"not ready: {len(pending)} migration(s) not applied", status=503)
     return _plain("ok")
+
+
+class HealthCheckMiddleware:
+    """Answer the health checks ahead of sessions, sign-in and the rest: they need none of it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.checks = None
+
+    def __call__(self, request):
+        if self.checks is None:
+            self.checks = {reverse("healthz"): healthz, reverse("readyz"): readyz}
+        check = self.checks.get(request.path_info)
+        return check(request) if check else self.get_response(request)

@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "atf.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # /healthz and /readyz, answered before any session is read or saved.
+    "atf.health.HealthCheckMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

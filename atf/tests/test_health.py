@@ -76,3 +76,27 @@ def test_the_production_settings_exempt_the_health_checks_from_the_https_redirec
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True ['^healthz$', '^readyz$']"
+
+
+@pytest.mark.django_db
+def test_healthz_with_a_session_cookie_reads_and_saves_no_session(client, django_user_model, django_assert_num_queries):
+    client.force_login(django_user_model.objects.create_user("probe-user", password="x" * 12))
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+    assert response.status_code == 200 and not response.cookies
+
+
+@pytest.mark.django_db
+def test_healthz_answers_with_a_session_cookie_while_the_database_is_down(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("probe-user", password="x" * 12))
+    with mock.patch("django.db.backends.base.base.BaseDatabaseWrapper.cursor", side_effect=OperationalError("down")):
+        healthz = client.get("/healthz")
+        readyz = client.get("/readyz")
+    assert healthz.status_code == 200
+    assert readyz.status_code == 503 and readyz.content == b"not ready: database unreachable\n"
+
+
+def test_health_checks_carry_the_security_headers(client):
+    response = client.get("/healthz")
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+    assert response["X-Content-Type-Options"] == "nosniff"
