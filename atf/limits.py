@@ -113,11 +113,19 @@ def entry_file_too_many_rows() -> str:
     )
 
 
-def minutes_too_long(length: int, *, unit: str = "characters") -> str:
+def minutes_too_long(length: int) -> str:
     return (
-        f"The minutes are {length:,} {unit} long; at most {MAX_MINUTES_CHARS:,} characters are taken at "
+        f"The minutes are {length:,} characters long; at most {MAX_MINUTES_CHARS:,} characters are taken at "
         "once (a meeting's minutes are usually under 60,000). Paste them one agenda item at a time, or check "
         "that you copied only this meeting's minutes. Nothing was saved."
+    )
+
+
+def minutes_file_too_large(size_in_bytes: int) -> str:
+    return (
+        f"The file is {size(size_in_bytes)}; minutes of at most {MAX_MINUTES_CHARS:,} characters are taken at "
+        "once (a meeting's minutes are usually under 60,000). Upload one agenda item at a time, or check that "
+        "you chose this meeting's minutes. Nothing was saved."
     )
 
 

@@ -131,7 +131,11 @@ class MinutesForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 16}),
         required=False,
     )
-    file = forms.FileField(label="Or upload a text file", required=False)
+    file = forms.FileField(
+        label="Or upload a text file",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".txt,text/plain"}),
+    )
 
     def clean(self):
         """The text (or the file's), within ``atf.limits``, parsed: ``cleaned_data["parsed"]``."""
@@ -142,16 +146,21 @@ class MinutesForm(forms.Form):
             source = "file"
             # UTF-8 takes at most four bytes a character: a larger file is too long, unread.
             if uploadhandler.refused(uploaded) or uploaded.size > 4 * limits.MAX_MINUTES_CHARS:
-                self.add_error("file", limits.minutes_too_long(uploaded.size, unit="bytes"))
+                self.add_error("file", limits.minutes_file_too_large(uploaded.size))
                 return cleaned
             try:
                 cleaned["text"] = uploaded.read().decode("utf-8-sig")
             except UnicodeDecodeError:
                 self.add_error("file", "Upload the minutes as a plain text (.txt) file, or paste them")
                 return cleaned
-        text = cleaned.get("text") or ""
+        # Counted as saved: a browser sends each line break as two characters.
+        text = (cleaned.get("text") or "").replace("\r\n", "\n")
         if len(text) > limits.MAX_MINUTES_CHARS:
             self.add_error(source, limits.minutes_too_long(len(text)))
+            if source == "text":
+                # Not sent back into the box: megabytes of text would stall the browser for seconds.
+                self.data = self.data.copy()
+                self.data["text"] = ""
             return cleaned
         if not text.strip():
             if not self.errors:

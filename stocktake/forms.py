@@ -149,6 +149,7 @@ class WorkbookForm(forms.Form):
     workbook = forms.FileField(
         label="Upload your edited workbook",
         help_text="The .xlsx file downloaded from the return page, saved by Excel or LibreOffice.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
         error_messages={
             "required": "Select the workbook to upload",
             "empty": "The file is empty. Choose the workbook you saved from Excel or LibreOffice.",

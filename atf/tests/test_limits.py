@@ -264,7 +264,28 @@ def test_a_minutes_file_past_the_limit_is_refused_beside_the_file_field(world, m
         {"text": "", "file": SimpleUploadedFile("minutes.txt", minutes(20_000).encode())},
     )
     said = error_beside(response, "id_file")
-    assert said.startswith("Error: The minutes are ") and "bytes long; at most 200,000 characters" in said
+    assert said.startswith("Error: The file is ") and "MB; minutes of at most 200,000 characters" in said
+
+
+def test_minutes_pasted_too_long_are_counted_as_saved_and_not_sent_back_into_the_box(world, meeting):
+    client = signed_in(world.users.secretariat)
+    # As a browser sends a paste: every line break as CR LF.
+    text = minutes(65_000).replace("\n", "\r\n")
+    response = post_minutes(client, meeting, text)
+    said = error_beside(response, "id_text")
+    assert said.startswith(f"Error: The minutes are {len(text.replace(chr(13), '')):,} characters long")
+    # The page is small: the megabytes pasted are not put back into the text box.
+    assert len(response.content) < 100_000
+    assert not Paragraph.objects.filter(item__meeting=meeting).exists()
+
+
+def test_file_fields_offer_the_files_they_take(world, meeting):
+    minutes_page = signed_in(world.users.secretariat).get(reverse("commissions:meeting_minutes", args=[meeting.pk]))
+    assert 'type="file" id="id_file" name="file" accept=".txt,text/plain"' in minutes_page.content.decode()
+    lead = signed_in(world.users.lead)
+    round_ = world.rounds.open
+    upload_page = lead.get(reverse("stocktake:return_upload", args=[round_.slug, "knowsley"]))
+    assert 'accept=".xlsx"' in upload_page.content.decode()
 
 
 @pytest.mark.parametrize(
