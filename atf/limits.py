@@ -83,8 +83,9 @@ def archive_inflates_too_far(member: str) -> str:
     return (
         f"The file expands to more than {size(MAX_INFLATED_BYTES)} when opened (at part “{member}”); a "
         f"stocktake workbook expands to well under 1 MB, and an entries file of {MAX_SHEET_ROWS:,} rows to a "
-        "few MB. Check that you chose the right file; a longer entries file can be split into files of at most "
-        f"{MAX_SHEET_ROWS:,} rows and imported one after another. Nothing was read."
+        "few MB. Check that you chose the right file; a longer entries file can be saved as CSV (which takes up "
+        f"to {MAX_ENTRY_FILE_ROWS:,} rows), or split into files of at most {MAX_SHEET_ROWS:,} rows imported one "
+        "after another. Nothing was read."
     )
 
 
