@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from loadtest.workbook import add_a_paragraph
 from stocktake import baseline, uploads
 from stocktake.models import WorkbookDownload
 
@@ -72,7 +73,8 @@ def test_a_confirmed_upload_is_deleted_and_a_session_keeps_its_newest_three(worl
     client = Client()
     client.force_login(world.users.lead)
     response = client.get(reverse("stocktake:round_workbook", args=[world.rounds.open.slug]))
-    content = b"".join(response.streaming_content)
+    # A workbook with a change to confirm (one with none is not kept at all).
+    content = add_a_paragraph(b"".join(response.streaming_content), "Knowsley - A new youth hub in Kirkby.")
     url = reverse("stocktake:return_upload", args=[world.rounds.open.slug, "knowsley"])
 
     def upload():
