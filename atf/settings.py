@@ -75,6 +75,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early, so that every response carries it (the health checks are answered before the session).
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Content-Security-Policy and Permissions-Policy on every response, static files included.
     "csp.middleware.CSPMiddleware",
     "atf.security.PermissionsPolicyMiddleware",
@@ -91,7 +93,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Reads a form post's fields before any view does: one past Django's limits gets a page saying so (413).
     "atf.middleware.RequestLimitsMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # A write that still finds the database busy gets a page saying to try again, not a 500.
     "atf.middleware.BusyDatabaseMiddleware",
