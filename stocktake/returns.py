@@ -234,18 +234,23 @@ def entry_cards(queryset) -> list[EntryCard]:
         for pk, text, theme_id, system_id in queryset.values_list("pk", "text", "theme_id", "system_recommendation_id")
     ]
     by_pk = {card.pk: card for card in cards}
+    # Each query below reads the database as it is then: an entry saved since the first (by an upload
+    # confirmed meanwhile, say) is not on this page, and its links are passed over.
     ids = queryset.values("pk")
     labels = {pk: short or name for pk, short, name in PlaceModel.objects.values_list("pk", "short_name", "name")}
     for entry_id, place_id in Entry.places.through.objects.filter(entry__in=ids).values_list("entry_id", "place_id"):
-        by_pk[entry_id].place_labels.append(labels[place_id])
+        if entry_id in by_pk:
+            by_pk[entry_id].place_labels.append(labels[place_id])
     for entry_id, position in Entry.recommendations.through.objects.filter(entry__in=ids).values_list(
         "entry_id", "recommendation__position"
     ):
-        by_pk[entry_id].recommendation_positions.append(position)
+        if entry_id in by_pk:
+            by_pk[entry_id].recommendation_positions.append(position)
     for entry_id, number in Entry.indicators.through.objects.filter(entry__in=ids).values_list(
         "entry_id", "beaconindicator__number"
     ):
-        by_pk[entry_id].indicator_numbers.append(number)
+        if entry_id in by_pk:
+            by_pk[entry_id].indicator_numbers.append(number)
     return cards
 
 

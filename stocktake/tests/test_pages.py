@@ -187,3 +187,24 @@ def test_pages_cost_the_same_queries_for_20_times_the_entries(world, django_asse
     grow(world, 95)
     with django_assert_max_num_queries(small):
         assert client.get(url, params).status_code == 200
+
+
+def test_a_return_page_read_while_an_entry_is_added_shows_what_it_read_first(world, places, monkeypatch):
+    """The page's queries each see the database as it is then: an entry added between them is not a 500."""
+    from stocktake import returns
+
+    links = Entry.places.through.objects
+    real_filter = links.filter
+
+    def filter_after_an_entry_is_added(*args, **kwargs):
+        added = Entry.objects.get(pk=world.entries.knowsley.pk)
+        added.pk, added.id, added.text = None, None, "Knowsley added while the page was read"
+        added.save()
+        added.places.set([places["knowsley"]])
+        monkeypatch.setattr(links, "filter", real_filter)
+        return real_filter(*args, **kwargs)
+
+    monkeypatch.setattr(links, "filter", filter_after_an_entry_is_added)
+    cards = returns.entry_cards(Entry.objects.filter(round=world.rounds.open, places=places["knowsley"]))
+    assert world.entries.knowsley.pk in {card.pk for card in cards}
+    assert "Knowsley added while the page was read" not in {card.text for card in cards}
