@@ -24,6 +24,9 @@ import requests
 
 from loadtest.forms import form_with_field, form_with_file, links, send_secure_cookies_over_http
 
+# The hostile requests sent: minutes, the flat file, a 100 MB upload, a zip bomb.
+PROBES = ("minutes", "flat file", "upload", "zip bomb")
+
 # Words one of which a refusal of each kind says (the checks read the page, not a status code alone).
 REFUSAL_WORDS = re.compile(r"too (large|long|big|many)|at most|limit|larger than|more than|largest|split", re.I)
 
@@ -154,8 +157,9 @@ def run(base: str, password: str, round_slug: str) -> list[Probe]:
             )
         )
 
-    lead = session(base, "lead-knowsley", password)
-    upload_url = f"{base}/stocktake/rounds/{round_slug}/places/knowsley/upload/"
+    # Wirral's lead, whose return no simulated user submits (locustfile.BOROUGHS), so it takes uploads.
+    lead = session(base, "lead-wirral", password)
+    upload_url = f"{base}/stocktake/rounds/{round_slug}/places/wirral/upload/"
     form = form_with_file(lead.get(upload_url, timeout=30).text)
     if form is not None:
         huge = b"PK\x03\x04" + b"\0" * (100 * 1024 * 1024)
