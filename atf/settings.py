@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "boroughs",
     "commissions",
     "stocktake",
+    "indicators",
 ]
 
 MIDDLEWARE = [
