@@ -1,0 +1,249 @@
+"""Reading indicator values from the layouts they are really published in, into one form.
+
+- OHID Fingertips' "all data" CSV (26 columns in older files, 27 with "Time
+  period range" in newer ones; column 23 is named for the comparison with
+  the region, the subnational parent or percentiles, by file);
+- ONS "Explore local statistics" CSV (periods as ISO intervals, the sex in
+  the indicator's name where there is one: "Male healthy life expectancy");
+- tidy CSVs (area_code, area_name, period, value, the source's comparison in
+  ``compared_to_England`` or ``significance``, the sex in ``inequality`` or
+  ``sex``), as data teams republish Fingertips figures.
+
+Every layout gives ``PublishedValue`` rows: the area by its ONS code (names
+vary: "St. Helens"), the period as published (``indicators.periods``), the
+sex (Persons when the source has none), the value and its intervals as
+decimals, a suppressed or missing value as None (never zero), and the
+source's own comparison label, if any. Fingertips rows with a category type
+are breakdowns (deprivation deciles, say), marked so that they stay out of
+the headline series. A file that is none of these, or has a row that cannot
+be read, is refused whole with the rows named.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from .periods import Period, PeriodError, parse_period
+
+# Refused past this many rows: far above any indicator's extract for one system (a few thousand).
+MAX_ROWS = 200_000
+SEXES = {"male": "Male", "female": "Female", "persons": "Persons", "na": "Persons", "": "Persons"}
+COMPARISONS = {
+    "better": "Better",
+    "similar": "Similar",
+    "worse": "Worse",
+    "not compared": "Not compared",
+    "higher": "Higher",
+    "lower": "Lower",
+    "na": "",
+    "": "",
+}
+
+
+class ReadError(ValueError):
+    """A file that cannot be read as indicator values; nothing of it is used."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        shown = "; ".join(problems[:10]) + (f"; and {len(problems) - 10} more" if len(problems) > 10 else "")
+        super().__init__(f"Nothing was imported: {shown}.")
+
+
+@dataclass(frozen=True)
+class PublishedValue:
+    row: int  # the row of the file, the header being row 1
+    area_code: str
+    area_name: str
+    indicator_name: str
+    source_identifier: str  # the publisher's own id of the indicator, where the layout carries one
+    period: Period
+    sex: str
+    age: str
+    value: Decimal | None
+    lower_95: Decimal | None = None
+    upper_95: Decimal | None = None
+    lower_998: Decimal | None = None
+    upper_998: Decimal | None = None
+    count: Decimal | None = None
+    denominator: Decimal | None = None
+    note: str = ""
+    source_comparison: str = ""
+    breakdown: str = ""  # a Fingertips category ("Most deprived decile"), blank for the headline series
+
+
+FINGERTIPS = (
+    "Indicator ID",
+    "Indicator Name",
+    "Area Code",
+    "Area Name",
+    "Sex",
+    "Age",
+    "Category Type",
+    "Category",
+    "Time period",
+    "Value",
+    "Lower CI 95.0 limit",
+    "Upper CI 95.0 limit",
+)
+ONS = ("areacd", "areanm", "indicator", "period", "observation", "lci_95", "uci_95")
+TIDY = ("area_code", "period", "value")
+
+
+def read_values(path: str | Path) -> list[PublishedValue]:
+    """Every value in the file at ``path``, or ReadError naming what is wrong."""
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ReadError(["the file is not a CSV saved as UTF-8 text"]) from exc
+    return read_text(text)
+
+
+def read_text(text: str) -> list[PublishedValue]:
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = [name.strip() for name in next(reader)]
+    except (StopIteration, csv.Error) as exc:
+        raise ReadError(["the file is empty or not CSV"]) from exc
+    read_row = _layout(header)
+    values, problems = [], []
+    try:
+        for number, cells in enumerate(reader, start=2):
+            if number > MAX_ROWS + 1:
+                raise ReadError([f"the file has more than {MAX_ROWS:,} rows; split it by indicator or by period"])
+            if not any(cell.strip() for cell in cells):
+                continue
+            row = dict(zip(header, (cell.strip() for cell in cells), strict=False))
+            try:
+                values.append(read_row(number, row))
+            except (ValueError, PeriodError) as exc:
+                problems.append(f"row {number}: {exc}")
+    except csv.Error as exc:
+        raise ReadError([f"the file is not CSV: {exc}"]) from exc
+    if problems:
+        raise ReadError(problems)
+    return values
+
+
+def _layout(header: list[str]):
+    names = set(header)
+    if names.issuperset(FINGERTIPS):
+        if len(header) < 26:
+            raise ReadError([f"a Fingertips file has 26 or 27 columns; this one has {len(header)}"])
+        return _fingertips_row
+    if names.issuperset(ONS):
+        return _ons_row
+    if names.issuperset(TIDY):
+        return _tidy_row
+    raise ReadError(
+        [
+            "the columns are not those of a Fingertips “all data” download, an ONS “Explore local statistics” "
+            "file or a tidy file (area_code, area_name, period, value)"
+        ]
+    )
+
+
+def _number(text: str, what: str) -> Decimal | None:
+    """A published number: blank, "-", ":", "x" or "NA" (suppressed or missing) is None, never zero."""
+    cleaned = text.replace(",", "").strip()
+    if cleaned.lower() in {"", "-", ":", "x", "na", "n/a", ".", "*", "[x]", "[c]", "[z]"}:
+        return None
+    try:
+        number = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(f"the {what} “{text[:40]}” is not a number") from None
+    if not number.is_finite() or abs(number) >= Decimal("1e12"):
+        raise ValueError(f"the {what} “{text[:40]}” is not a number a publisher would give")
+    return number
+
+
+def _sex(text: str) -> str:
+    try:
+        return SEXES[text.strip().lower()]
+    except KeyError:
+        raise ValueError(f"the sex “{text[:40]}” is not Female, Male or Persons") from None
+
+
+def _comparison(text: str) -> str:
+    return COMPARISONS.get(text.strip().lower(), text.strip()[:60])
+
+
+def _area(row: dict, code_column: str, name_column: str) -> tuple[str, str]:
+    code = row.get(code_column, "")
+    if not re.fullmatch(r"[EWSNK]\d{8}", code):
+        raise ValueError(f"the area code “{code[:20]}” is not an ONS code (such as E08000011)")
+    return code, row.get(name_column, "")
+
+
+def _fingertips_row(number: int, row: dict) -> PublishedValue:
+    code, name = _area(row, "Area Code", "Area Name")
+    return PublishedValue(
+        row=number,
+        area_code=code,
+        area_name=name,
+        indicator_name=row["Indicator Name"],
+        source_identifier=f"Fingertips {row['Indicator ID']}" if row["Indicator ID"] else "",
+        period=parse_period(row["Time period"]),
+        sex=_sex(row["Sex"]),
+        age=row.get("Age", ""),
+        value=_number(row["Value"], "value"),
+        lower_95=_number(row["Lower CI 95.0 limit"], "lower 95% limit"),
+        upper_95=_number(row["Upper CI 95.0 limit"], "upper 95% limit"),
+        lower_998=_number(row.get("Lower CI 99.8 limit", ""), "lower 99.8% limit"),
+        upper_998=_number(row.get("Upper CI 99.8 limit", ""), "upper 99.8% limit"),
+        count=_number(row.get("Count", ""), "count"),
+        denominator=_number(row.get("Denominator", ""), "denominator"),
+        note=row.get("Value note", ""),
+        source_comparison=_comparison(row.get("Compared to England value or percentiles", "")),
+        breakdown=row["Category"] if row["Category Type"] else "",
+    )
+
+
+SEX_IN_NAME = re.compile(r"^(?P<sex>male|female)\s+", re.IGNORECASE)
+
+
+def _ons_row(number: int, row: dict) -> PublishedValue:
+    code, name = _area(row, "areacd", "areanm")
+    indicator = row["indicator"]
+    sex = "Persons"
+    if match := SEX_IN_NAME.match(indicator):
+        sex = match["sex"].title()
+        indicator = indicator[match.end() :]
+        indicator = indicator[:1].upper() + indicator[1:]
+    return PublishedValue(
+        row=number,
+        area_code=code,
+        area_name=name,
+        indicator_name=indicator,
+        source_identifier="",
+        period=parse_period(row["period"]),
+        sex=sex,
+        age="",
+        value=_number(row["observation"], "observation"),
+        lower_95=_number(row["lci_95"], "lower 95% limit"),
+        upper_95=_number(row["uci_95"], "upper 95% limit"),
+        note=" ".join(part for part in (row.get("status", ""), row.get("notes", "")) if part),
+    )
+
+
+def _tidy_row(number: int, row: dict) -> PublishedValue:
+    code, name = _area(row, "area_code", "area_name")
+    comparison = row.get("compared_to_England", row.get("significance", ""))
+    return PublishedValue(
+        row=number,
+        area_code=code,
+        area_name=name,
+        indicator_name=row.get("indicator", ""),
+        source_identifier="",
+        period=parse_period(row["period"]),
+        sex=_sex(row.get("inequality", row.get("sex", ""))),
+        age=row.get("age", ""),
+        value=_number(row["value"], "value"),
+        lower_95=_number(row.get("lower_ci_95", row.get("lci_95", "")), "lower 95% limit"),
+        upper_95=_number(row.get("upper_ci_95", row.get("uci_95", "")), "upper 95% limit"),
+        source_comparison=_comparison(comparison),
+    )
