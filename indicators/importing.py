@@ -1,0 +1,125 @@
+"""Importing published indicator values: all or nothing, matched by ONS code, revisions kept in history.
+
+Each value read (``indicators.readers``) is matched to an area by its ONS
+code: England and the North West, or one of our places (its ``ons_code``).
+Rows for any other area are skipped and named in the result, never dropped
+without a word. A value already held (same indicator, area, period, sex, age
+and breakdown) that the file brings unchanged is left alone; one it brings
+revised is updated, the earlier figures staying in its history, so what was
+published when can be told. The whole file is written in one transaction,
+or nothing is.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from simple_history.utils import bulk_create_with_history
+
+from atf.models import BeaconIndicator
+from boroughs.models import Place
+
+from .models import Area, IndicatorValue
+from .readers import PublishedValue, read_values
+
+FIGURES = ("value", "lower_95", "upper_95", "lower_998", "upper_998", "count", "denominator")
+TEXTS = ("note", "source_comparison")
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    # Areas outside the system, by code: (name, rows skipped).
+    skipped: dict[str, tuple[str, int]] = field(default_factory=dict)
+    dry_run: bool = False
+
+    def summary(self) -> str:
+        text = f"{self.created} created, {self.updated} revised, {self.unchanged} unchanged"
+        if self.skipped:
+            areas = ", ".join(f"{name} ({code}, {rows} rows)" for code, (name, rows) in sorted(self.skipped.items()))
+            text += f"; skipped, as outside the system: {areas}"
+        return text + (" (dry run: nothing was saved)" if self.dry_run else "")
+
+
+def _areas(codes: set[str]) -> dict[str, Area]:
+    """The areas of ``codes`` we hold figures for; an area is made for each of our places on its first figure."""
+    areas = {area.code: area for area in Area.objects.filter(code__in=codes)}
+    for place in Place.objects.filter(ons_code__in=codes - set(areas)):
+        areas[place.ons_code] = Area.objects.create(
+            code=place.ons_code, name=place.name, kind=Area.Kind.PLACE, place=place
+        )
+    return areas
+
+
+def _key(indicator_id: int, area_id: int, value: PublishedValue | IndicatorValue) -> tuple:
+    if isinstance(value, IndicatorValue):
+        return (indicator_id, area_id, value.period_label, value.sex, value.age, value.breakdown)
+    return (indicator_id, area_id, value.period.label, value.sex, value.age, value.breakdown)
+
+
+def import_values(
+    values: list[PublishedValue], indicator: BeaconIndicator, *, source: str = "", dry_run: bool = False
+) -> ImportResult:
+    result = ImportResult(dry_run=dry_run)
+    with transaction.atomic():
+        areas = _areas({value.area_code for value in values})
+        held = {
+            _key(indicator.pk, row.area_id, row): row
+            for row in IndicatorValue.objects.filter(indicator=indicator, area__in=areas.values())
+        }
+        outside: Counter = Counter()
+        names: dict[str, str] = {}
+        new, revised, seen = [], [], set()
+        for value in values:
+            area = areas.get(value.area_code)
+            if area is None:
+                outside[value.area_code] += 1
+                names.setdefault(value.area_code, value.area_name)
+                continue
+            key = _key(indicator.pk, area.pk, value)
+            if key in seen:
+                # England can appear twice in a Fingertips file (as an area and as a parent): once is enough.
+                continue
+            seen.add(key)
+            figures = {name: getattr(value, name) for name in FIGURES + TEXTS}
+            row = held.get(key)
+            if row is None:
+                new.append(
+                    IndicatorValue(
+                        indicator=indicator,
+                        area=area,
+                        period_label=value.period.label,
+                        period_start=value.period.start_year,
+                        period_years=value.period.years,
+                        period_kind=value.period.kind,
+                        sex=value.sex,
+                        age=value.age,
+                        breakdown=value.breakdown,
+                        source=source,
+                        **figures,
+                    )
+                )
+            elif any(getattr(row, name) != figure for name, figure in figures.items()):
+                for name, figure in figures.items():
+                    setattr(row, name, figure)
+                row.source = source or row.source
+                revised.append(row)
+            else:
+                result.unchanged += 1
+        bulk_create_with_history(new, IndicatorValue, batch_size=1000)
+        for row in revised:
+            row.save()  # one at a time, so that each revision is in the value's history
+        result.created, result.updated = len(new), len(revised)
+        result.skipped = {code: (names[code], rows) for code, rows in outside.items()}
+        if dry_run:
+            transaction.set_rollback(True)
+    return result
+
+
+def import_file(path: str | Path, indicator: BeaconIndicator, *, dry_run: bool = False) -> ImportResult:
+    return import_values(read_values(path), indicator, source=Path(path).name[:200], dry_run=dry_run)

@@ -1,0 +1,107 @@
+"""Importing indicator values: matched by ONS code, all or nothing, a re-import changes nothing, revisions kept."""
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from indicators.importing import import_file
+from indicators.models import Area, IndicatorValue
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "indicators"
+needs_shared = pytest.mark.skipif(not SHARED.exists(), reason="the public extracts are not beside the project")
+
+TIDY = "area_code,area_name,period,value,compared_to_England,inequality\n"
+
+
+@pytest.fixture
+def hle(framework):
+    return framework.indicators.get(number=2)
+
+
+def write(tmp_path, text, name="values.csv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_values_are_matched_by_ons_code_and_other_areas_are_named_not_dropped(hle, tmp_path):
+    path = write(
+        tmp_path,
+        TIDY
+        + "E08000013,St. Helens,2020 - 22,58.4,Worse,Female\n"
+        + "E92000001,England,2020 - 22,63.6,,Female\n"
+        + "E08000009,Trafford,2020 - 22,66.0,Similar,Female\n"
+        + "E08000009,Trafford,2021 - 23,66.1,Similar,Female\n",
+    )
+    result = import_file(path, hle)
+    assert (result.created, result.updated, result.unchanged) == (2, 0, 0)
+    assert result.skipped == {"E08000009": ("Trafford", 2)}
+    assert "skipped, as outside the system: Trafford (E08000009, 2 rows)" in result.summary()
+    st_helens = IndicatorValue.objects.get(area__code="E08000013")
+    assert st_helens.area.place.name == "St Helens" and st_helens.area.kind == Area.Kind.PLACE
+    assert (st_helens.period_label, st_helens.period_start, st_helens.period_years) == ("2020 - 22", 2020, 3)
+    assert st_helens.value == Decimal("58.4") and st_helens.source_comparison == "Worse"
+    assert IndicatorValue.objects.get(area__code="E92000001").area.kind == Area.Kind.COUNTRY
+
+
+def test_a_re_import_changes_nothing_and_a_revision_keeps_the_earlier_figure_in_history(hle, tmp_path):
+    first = write(tmp_path, TIDY + "E08000011,Knowsley,2020 - 22,57.1,Worse,Male\n")
+    import_file(first, hle)
+    again = import_file(first, hle)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+    value = IndicatorValue.objects.get()
+    assert value.history.count() == 1
+
+    revised = write(tmp_path, TIDY + "E08000011,Knowsley,2020 - 22,57.4,Worse,Male\n", "revised.csv")
+    result = import_file(revised, hle)
+    assert (result.created, result.updated) == (0, 1)
+    value.refresh_from_db()
+    assert value.value == Decimal("57.4") and value.source == "revised.csv"
+    assert [h.value for h in value.history.order_by("history_date")] == [Decimal("57.1"), Decimal("57.4")]
+
+
+def test_a_suppressed_value_is_held_as_missing_not_zero(hle, tmp_path):
+    import_file(write(tmp_path, TIDY + "E08000011,Knowsley,2020 - 22,,Not compared,Male\n"), hle)
+    assert IndicatorValue.objects.get().value is None
+
+
+def test_a_file_with_a_bad_row_changes_nothing(hle, tmp_path):
+    path = write(tmp_path, TIDY + "E08000011,Knowsley,2020 - 22,57.1,Worse,Male\nE08000012,Liverpool,soon,1,,Male\n")
+    with pytest.raises(CommandError, match=r"Nothing was imported: row 3: “soon” is not a period"):
+        call_command("import_indicator_values", str(path), "--indicator", "2")
+    assert not IndicatorValue.objects.exists()
+
+
+def test_a_dry_run_says_what_would_change_and_saves_nothing(hle, tmp_path, capsys):
+    path = write(tmp_path, TIDY + "E08000011,Knowsley,2020 - 22,57.1,Worse,Male\n")
+    call_command("import_indicator_values", str(path), "--indicator", "2", "--dry-run")
+    assert "Indicator 2: 1 created, 0 revised, 0 unchanged (dry run: nothing was saved)." in capsys.readouterr().out
+    assert not IndicatorValue.objects.exists()
+    assert not Area.objects.filter(kind=Area.Kind.PLACE).exists()
+
+
+def test_the_command_names_a_missing_file_or_indicator(hle, tmp_path):
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("import_indicator_values", str(tmp_path / "none.csv"), "--indicator", "2")
+    with pytest.raises(CommandError, match="There is no beacon indicator 99"):
+        call_command("import_indicator_values", str(tmp_path / "none.csv"), "--indicator", "99")
+
+
+@needs_shared
+@pytest.mark.parametrize(
+    "name", ["check/fingertips_all_data_90362_constructed.csv", "check/fingertips_all_data_90362_26col_constructed.csv"]
+)
+def test_the_fingertips_files_arrive_whole_and_a_re_import_changes_nothing(hle, name, capsys):
+    path = SHARED / name
+    call_command("import_indicator_values", str(path), "--indicator", "2")
+    said = capsys.readouterr().out
+    held = IndicatorValue.objects.filter(indicator=hle)
+    # The nine boroughs, England and the North West, female and male, every period published.
+    assert set(held.values_list("area__code", flat=True)) >= {"E92000001", "E12000002", "E08000013", "E06000049"}
+    assert held.count() == int(said.split(": ")[1].split(" created")[0])
+    if "26col" in name:
+        assert "Trafford (E08000009" in said
+    call_command("import_indicator_values", str(path), "--indicator", "2")
+    assert f"0 created, 0 revised, {held.count()} unchanged" in capsys.readouterr().out
