@@ -23,7 +23,7 @@ from atf.models import BeaconIndicator
 from boroughs.models import Place
 
 from .models import Area, IndicatorValue
-from .readers import PublishedValue, read_values
+from .readers import PublishedValue, ReadError, read_values
 
 FIGURES = ("value", "lower_95", "upper_95", "lower_998", "upper_998", "count", "denominator")
 TEXTS = ("note", "source_comparison")
@@ -41,7 +41,10 @@ class ImportResult:
     def summary(self) -> str:
         text = f"{self.created} created, {self.updated} revised, {self.unchanged} unchanged"
         if self.skipped:
-            areas = ", ".join(f"{name} ({code}, {rows} rows)" for code, (name, rows) in sorted(self.skipped.items()))
+            areas = ", ".join(
+                f"{name} ({code}, {rows} row{'' if rows == 1 else 's'})"
+                for code, (name, rows) in sorted(self.skipped.items())
+            )
             text += f"; skipped, as outside the system: {areas}"
         return text + (" (dry run: nothing was saved)" if self.dry_run else "")
 
@@ -74,7 +77,7 @@ def import_values(
         }
         outside: Counter = Counter()
         names: dict[str, str] = {}
-        new, revised, seen = [], [], set()
+        new, revised, seen, conflicts = [], [], {}, []
         for value in values:
             area = areas.get(value.area_code)
             if area is None:
@@ -82,11 +85,17 @@ def import_values(
                 names.setdefault(value.area_code, value.area_name)
                 continue
             key = _key(indicator.pk, area.pk, value)
-            if key in seen:
-                # England can appear twice in a Fingertips file (as an area and as a parent): once is enough.
-                continue
-            seen.add(key)
             figures = {name: getattr(value, name) for name in FIGURES + TEXTS}
+            if key in seen:
+                # England can appear twice in a Fingertips file: once is enough, if both rows say the same.
+                first_row, first_figures = seen[key]
+                if first_figures != figures:
+                    conflicts.append(
+                        f"rows {first_row} and {value.row} give {area.name}, {value.period.label}, {value.sex}"
+                        f"{', ' + value.breakdown if value.breakdown else ''} different figures"
+                    )
+                continue
+            seen[key] = (value.row, figures)
             row = held.get(key)
             if row is None:
                 new.append(
@@ -111,6 +120,8 @@ def import_values(
                 revised.append(row)
             else:
                 result.unchanged += 1
+        if conflicts:
+            raise ReadError(conflicts)
         bulk_create_with_history(new, IndicatorValue, batch_size=1000)
         for row in revised:
             row.save()  # one at a time, so that each revision is in the value's history

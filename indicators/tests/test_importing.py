@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 
 from indicators.importing import import_file
 from indicators.models import Area, IndicatorValue
+from indicators.readers import ReadError
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "indicators"
 needs_shared = pytest.mark.skipif(not SHARED.exists(), reason="the public extracts are not beside the project")
@@ -105,3 +106,12 @@ def test_the_fingertips_files_arrive_whole_and_a_re_import_changes_nothing(hle, 
         assert "Trafford (E08000009" in said
     call_command("import_indicator_values", str(path), "--indicator", "2")
     assert f"0 created, 0 revised, {held.count()} unchanged" in capsys.readouterr().out
+
+
+def test_an_area_given_twice_is_taken_once_if_the_rows_agree_and_refused_if_not(hle, tmp_path):
+    same = TIDY + "E92000001,England,2020 - 22,63.6,,Female\n" * 2
+    assert import_file(write(tmp_path, same), hle).created == 1
+    differing = TIDY + "E92000001,England,2021 - 23,63.6,,Female\nE92000001,England,2021 - 23,63.9,,Female\n"
+    with pytest.raises(ReadError, match="rows 2 and 3 give England, 2021 - 23, Female different figures"):
+        import_file(write(tmp_path, differing, "differing.csv"), hle)
+    assert IndicatorValue.objects.count() == 1
