@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from atf.loader import DEMO_WORKBOOK, load_framework
+from atf.reference import INDICATOR_METADATA
 from boroughs.demo import load_places
 from boroughs.models import Place
 
@@ -37,6 +38,7 @@ FRAMEWORK = {
     "published": date(2022, 5, 1),
     "baseline_year": 2022,
     "discontinued_indicators": (15,),
+    "indicator_metadata": INDICATOR_METADATA,
 }
 
 

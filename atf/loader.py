@@ -138,6 +138,14 @@ def _indicator_rows(sheet: Sheet) -> list[IndicatorRow]:
 
 
 @transaction.atomic
+def _metadata(known: tuple[str, str, str] | None) -> dict:
+    """An indicator's polarity, unit and publisher's identifier, where the framework's loader knows them."""
+    if known is None:
+        return {}
+    polarity, unit, identifier = known
+    return {"polarity": polarity, "unit": unit, "source_identifier": identifier}
+
+
 def load_framework(
     *,
     system: Place,
@@ -147,6 +155,7 @@ def load_framework(
     published=None,
     baseline_year: int | None = None,
     discontinued_indicators: tuple[int, ...] = (),
+    indicator_metadata: dict[int, tuple[str, str, str]] | None = None,
 ) -> Framework:
     """Create or update a framework from a stocktake workbook's Themes and Beacon Indicators sheets."""
     sheets = read_workbook(workbook)
@@ -207,6 +216,7 @@ def load_framework(
                 "disaggregation": row.disaggregation,
                 "source": row.source,
                 "status": status,
+                **_metadata((indicator_metadata or {}).get(row.number)),
             },
         )
     for number, pillar in enumerate(WHO_PILLARS, start=1):

@@ -125,6 +125,19 @@ class BeaconIndicator(models.Model):
     source = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.LIVE)
 
+    class Polarity(models.TextChoices):
+        # The values indicators.comparison.Polarity takes.
+        HIGH_IS_GOOD = "high is good", "High is good"
+        LOW_IS_GOOD = "low is good", "Low is good"
+        NOT_APPLICABLE = "not applicable", "Not applicable"
+
+    # What comparing its values needs; blank where not known, never guessed.
+    polarity = models.CharField(max_length=20, choices=Polarity.choices, blank=True)
+    unit = models.CharField(max_length=40, blank=True, help_text="As values are given: years, %, score.")
+    source_identifier = models.CharField(
+        max_length=60, blank=True, help_text="The publisher's own identifier, such as “Fingertips 90366”."
+    )
+
     objects = ScopedQuerySet.as_manager()
     history = HistoricalRecords()
 

@@ -64,3 +64,20 @@ def test_our_comparison_equals_fingertips_own_label_for_healthy_life_expectancy(
             assert ours == row["compared_to_England"], (row["area_name"], row["period"], row["inequality"])
             compared += 1
     assert compared == 144
+
+
+def test_an_indicator_s_polarity_is_one_the_comparison_takes():
+    from atf.models import BeaconIndicator
+
+    assert {Polarity(value) for value in BeaconIndicator.Polarity.values} == set(Polarity)
+
+
+def test_the_framework_s_indicators_carry_what_comparison_needs_where_it_is_known(framework):
+    indicators = {i.number: i for i in framework.indicators.all()}
+    life, healthy = indicators[1], indicators[2]
+    assert (life.polarity, life.unit, life.source_identifier) == ("high is good", "years", "Fingertips 90366")
+    assert (healthy.polarity, healthy.source_identifier) == ("high is good", "Fingertips 90362")
+    assert indicators[10].polarity == "low is good"
+    # Permanent and non-permanent employment: its own words do not say which way is better; left blank.
+    assert indicators[11].polarity == ""
+    assert all(i.polarity in {"", *Polarity} for i in indicators.values())
