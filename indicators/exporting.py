@@ -1,0 +1,74 @@
+"""Indicator values as a flat file: one row per value, with our comparison with England beside the publisher's."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from .comparison import compare
+from .models import IndicatorValue
+
+ENGLAND = "E92000001"
+COLUMNS = (
+    "indicator",
+    "area_code",
+    "area_name",
+    "period_label",
+    "period_start",
+    "period_years",
+    "sex",
+    "age",
+    "breakdown",
+    "value",
+    "lower_ci_95",
+    "upper_ci_95",
+    "compared_to_england",
+    "source_comparison",
+    "disagrees",
+)
+
+
+def _published(number: Decimal | None) -> Decimal | None:
+    """A stored number as published: 58.2, not 58.200000 (and 60, not 6E+1)."""
+    return None if number is None else Decimal(f"{number.normalize():f}")
+
+
+def value_rows(values) -> Iterator[list]:
+    """``COLUMNS`` rows for the values of ``values`` (a queryset), England's value read once per series."""
+    values = values.select_related("indicator", "area").order_by(
+        "indicator__number", "area__kind", "area__name", "period_start", "period_years", "sex", "age", "breakdown"
+    )
+    england = {
+        (row.indicator_id, row.period_label, row.sex, row.age): row.value
+        for row in IndicatorValue.objects.filter(
+            area__code=ENGLAND, breakdown="", indicator__in=values.values("indicator")
+        ).only("indicator_id", "period_label", "sex", "age", "value")
+    }
+    yield list(COLUMNS)
+    for row in values.iterator(chunk_size=2000):
+        reference = england.get((row.indicator_id, row.period_label, row.sex, row.age))
+        ours = (
+            ""
+            if row.area.code == ENGLAND
+            else compare(row.value, row.lower_95, row.upper_95, reference, row.indicator.polarity).value
+        )
+        source = row.source_comparison
+        # A publisher's Better, Similar or Worse that ours does not give is flagged, to be looked into.
+        disagrees = "yes" if ours and source in {"Better", "Similar", "Worse"} and source != ours else ""
+        yield [
+            row.indicator.number,
+            row.area.code,
+            row.area.name,
+            row.period_label,
+            row.period_start,
+            row.period_years,
+            row.sex,
+            row.age,
+            row.breakdown,
+            _published(row.value),
+            _published(row.lower_95),
+            _published(row.upper_95),
+            ours,
+            source,
+            disagrees,
+        ]
