@@ -8,6 +8,7 @@ the admin, the workbook and flat-file readers) passes text through
 ``normalise`` so the same words are always the same string.
 """
 
+import difflib
 import re
 
 # Spaces that look like a space, and line separators that look like a line break.
@@ -44,3 +45,21 @@ def normalise_characters(text: str) -> str:
 def printable(text: str) -> str:
     """Text a worksheet can hold, for writing text stored before it was normalised: control characters go."""
     return _CONTROLS.sub("", _BREAKS.sub("\n", text))
+
+
+def word_diff(a: str, b: str) -> list[tuple[str, str]]:
+    """How ``b`` differs from ``a``, word by word: (kind, words) runs, kind "same", "removed" or "added".
+
+    White space alone is no difference: the words are compared, not the spacing.
+    """
+    old, new = a.split(), b.split()
+    runs = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if op == "equal":
+            runs.append(("same", " ".join(old[i1:i2])))
+            continue
+        if i2 > i1:
+            runs.append(("removed", " ".join(old[i1:i2])))
+        if j2 > j1:
+            runs.append(("added", " ".join(new[j1:j2])))
+    return runs

@@ -21,7 +21,6 @@ entry untouched: not written, its version and history unchanged.
 from __future__ import annotations
 
 import csv
-import difflib
 import hashlib
 import io
 from collections.abc import Iterable, Iterator
@@ -36,7 +35,7 @@ from django.utils import timezone
 from atf import access, limits, outputs
 from atf.bulk import fetch_rows, insert_rows
 from atf.models import SystemRecommendation, Theme
-from atf.text import normalise, normalise_characters
+from atf.text import normalise, normalise_characters, word_diff
 from boroughs.models import Place
 
 from .models import Entry, Level, Round, link_places
@@ -569,21 +568,6 @@ def _describe(result: FlatResult, described: list[tuple], lookups: _Lookups) -> 
     for number, values, place_ids in result._creates[:PREVIEW_LIMIT]:
         text = values[LEAD_IN] + values[TEXT]
         result.new_entries.append(NewEntry(number, where(values, place_ids), text))
-
-
-def word_diff(a: str, b: str) -> list[tuple[str, str]]:
-    """(kind, words) runs: kind is "same", "removed" or "added"."""
-    old, new = a.split(), b.split()
-    runs = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
-        if op == "equal":
-            runs.append(("same", " ".join(old[i1:i2])))
-            continue
-        if i2 > i1:
-            runs.append(("removed", " ".join(old[i1:i2])))
-        if j2 > j1:
-            runs.append(("added", " ".join(new[j1:j2])))
-    return runs
 
 
 # Writing ---------------------------------------------------------------------

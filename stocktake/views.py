@@ -18,6 +18,7 @@ from django_tables2 import RequestConfig
 
 from atf import access, outputs
 from atf.models import SystemRecommendation, Theme
+from atf.text import word_diff
 from atf.versioning import StaleVersion
 from boroughs.models import Place
 
@@ -670,7 +671,7 @@ def _comparison(request, older: Round, newer: Round, place: Place | None):
             for k in range(pairs):
                 a, b = old[i1 + k].full_text, new[j1 + k].full_text
                 if difflib.SequenceMatcher(a=a, b=b).ratio() > 0.4:
-                    changes.append({"kind": "changed", "diff": _word_diff(a, b)})
+                    changes.append({"kind": "changed", "diff": word_diff(a, b)})
                 else:
                     changes.append({"kind": "gone", "text": a})
                     changes.append({"kind": "new", "text": b})
@@ -679,21 +680,6 @@ def _comparison(request, older: Round, newer: Round, place: Place | None):
         if changes:
             sections.append({"name": name, "changes": changes})
     return sections
-
-
-def _word_diff(a: str, b: str) -> list[tuple[str, str]]:
-    """(kind, words) runs: kind is "same", "removed" or "added"."""
-    old, new = a.split(), b.split()
-    runs = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
-        if op == "equal":
-            runs.append(("same", " ".join(old[i1:i2])))
-            continue
-        if i2 > i1:
-            runs.append(("removed", " ".join(old[i1:i2])))
-        if j2 > j1:
-            runs.append(("added", " ".join(new[j1:j2])))
-    return runs
 
 
 def search(request):
