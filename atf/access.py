@@ -384,6 +384,9 @@ def rule_for(model: type[models.Model], user) -> Callable[[Scope, str], Q]:
         "atf.SystemRecommendation": reference_data("framework__system_id"),
         "atf.BeaconIndicator": reference_data("framework__system_id"),
         "atf.Pillar": reference_data("framework__system_id"),
+        # Indicator values are public figures: read by everyone signed in, imported by the ICS's reviewers.
+        "indicators.IndicatorValue": reference_data("indicator__framework__system_id"),
+        "indicators.Area": reference_data("place__system_id"),
         "atf.Membership": membership_rule_for(user),
         "auth.User": user_rule,
         "stocktake.Round": round_rule,

@@ -1,5 +1,7 @@
 """The All Together Fairer framework as data, and who holds which role where."""
 
+from __future__ import annotations
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -32,6 +34,11 @@ class Framework(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def current_for(cls, system) -> Framework | None:
+        """The framework version new rounds and newly imported values use in ``system`` (an ICS place)."""
+        return cls.objects.filter(system=system).order_by("-published", "-pk").first()
 
 
 class Theme(models.Model):

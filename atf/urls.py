@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("stocktake/", include("stocktake.urls")),
     path("commissions/", include("commissions.urls")),
+    path("indicators/", include("indicators.urls")),
     path("themes/<int:pk>/", views.theme_detail, name="theme_detail"),
 ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from atf.access import ScopedQuerySet
 from atf.models import BeaconIndicator
 from boroughs.models import Place
 
@@ -23,6 +24,8 @@ class Area(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     place = models.OneToOneField(Place, null=True, blank=True, on_delete=models.PROTECT, related_name="area")
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["kind", "name"]
@@ -61,6 +64,7 @@ class IndicatorValue(models.Model):
     source = models.CharField(max_length=200, blank=True, help_text="Where the value was published.")
     source_comparison = models.CharField(max_length=60, blank=True, help_text="The publisher's own comparison.")
 
+    objects = ScopedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
