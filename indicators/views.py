@@ -1,10 +1,147 @@
-"""The indicator pages: the tartan rug, an indicator's trend and monitoring view, and the values as files."""
+"""The indicator pages: the tartan rug, an indicator's trend and monitoring view, and the values as files.
 
-from django.http import Http404
+Indicator values are public figures: every signed-in user reads every page
+here. What the activity overlay and the monitoring view count or list
+(stocktake entries, commission actions) goes through the one tenant rule,
+so a lead never learns of another borough's drafts from a count.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from atf import access
+from atf.models import Framework
+from atf.outputs import XLSX_CONTENT_TYPE, download
+from boroughs.models import Place
+
+from . import rug as tartan
+from .exporting import value_rows
+from .models import IndicatorValue
+from .monitoring import indicator_page
+
+OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
 
 
-def _todo(*args, **kwargs):
-    raise Http404
+class RugOptions(forms.Form):
+    against = forms.ChoiceField(
+        label="Compare with",
+        choices=[("england", "England"), ("region", "North West")],
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    level = forms.ChoiceField(
+        label="Confidence level",
+        choices=[("95", "95%"), ("99.8", "99.8%")],
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def options(self) -> dict[str, str]:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {"against": data.get("against") or "england", "level": data.get("level") or "95"}
 
 
-rug = rug_csv = rug_xlsx = values_csv = indicator_detail = _todo
+def chosen_framework(request) -> tuple[Framework, list[Framework]]:
+    """The framework version asked for (``?framework=slug``), else the current one of the reader's system."""
+    frameworks = list(Framework.objects.for_user(request.user).select_related("system").order_by("name"))
+    slug = request.GET.get("framework")
+    if slug:
+        return get_object_or_404(Framework.objects.for_user(request.user), slug=slug), frameworks
+    for system in sorted(access.scope_for(request.user).systems):
+        current = Framework.current_for(system)
+        if current is not None:
+            return current, frameworks
+    current = Framework.objects.order_by("-published", "-pk").first()
+    if current is None:
+        from django.http import Http404
+
+        raise Http404("No framework has been loaded yet.")
+    return current, frameworks
+
+
+def _rugs(request):
+    framework, frameworks = chosen_framework(request)
+    form = RugOptions(request.GET or None)
+    options = form.options()
+    rug = tartan.build_rug(request.user, framework, **options)
+    wards = tartan.ward_places(framework)
+    ward_rug = tartan.build_rug(request.user, framework, places=wards, **options) if wards else None
+    return framework, frameworks, form, rug, ward_rug
+
+
+def attribution(sources: list[str]) -> str:
+    return f"{OGL} Source: {'; '.join(sources)}." if sources else ""
+
+
+@login_required
+def rug(request):
+    framework, frameworks, form, rug, ward_rug = _rugs(request)
+    return render(
+        request,
+        "indicators/rug.html",
+        {
+            "framework": framework,
+            "frameworks": frameworks,
+            "form": form,
+            "rug": rug,
+            "ward_rug": ward_rug,
+            "attribution": attribution(sorted(set(rug.sources) | set(ward_rug.sources if ward_rug else []))),
+            "may_import": access.can(request.user, access.CHANGE, framework),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+def rug_csv(request):
+    framework, _, _, rug, ward_rug = _rugs(request)
+    rows = list(tartan.long_rows(rug))
+    if ward_rug:
+        rows += list(tartan.long_rows(ward_rug))[1:]
+    return download(rows, "csv", f"tartan-rug-{framework.slug}")
+
+
+@login_required
+def rug_xlsx(request):
+    framework, _, _, rug, _ = _rugs(request)
+    response = HttpResponse(tartan.rug_workbook(rug, attribution(rug.sources)), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="tartan-rug-{framework.slug}.xlsx"'
+    return response
+
+
+@login_required
+def values_csv(request):
+    """Every value of the framework's indicators (or one, ``?indicator=N``), as ``export_indicator_values`` writes."""
+    framework, _ = chosen_framework(request)
+    values = IndicatorValue.objects.for_user(request.user).filter(indicator__framework=framework)
+    number = request.GET.get("indicator", "")
+    name = f"indicator-values-{framework.slug}"
+    if number.isdigit():
+        values = values.filter(indicator__number=int(number))
+        name += f"-{int(number)}"
+    return download(value_rows(values), "csv", name)
+
+
+def _highlighted_place(request, framework: Framework) -> Place | None:
+    """The borough to draw out on the chart: the one asked for (``?place=slug``), else the lead's own."""
+    boroughs = Place.objects.filter(system=framework.system, kind=Place.Kind.BOROUGH)
+    slug = request.GET.get("place")
+    if slug:
+        return boroughs.filter(slug=slug).first()
+    own = [place.pk for place in access.scope_for(request.user).lead_places]
+    return boroughs.filter(pk__in=own).order_by("name").first() if own else None
+
+
+@login_required
+def indicator_detail(request, number: int):
+    framework, _ = chosen_framework(request)
+    indicator = get_object_or_404(framework.indicators.select_related("theme"), number=number)
+    highlight = _highlighted_place(request, framework)
+    context = indicator_page(request.user, framework, indicator, highlight=highlight)
+    context["attribution"] = attribution(context["sources"])
+    context["query"] = request.GET.urlencode()
+    return render(request, "indicators/indicator_detail.html", context)

@@ -12,6 +12,7 @@ from atf.reference import load_reference_data
 from boroughs.models import Place
 from commissions.demo import load_commissions
 from commissions.models import Commission
+from indicators.demo import load_demo_values
 from stocktake.demo import load_live_round
 from stocktake.importer import import_stocktake
 from stocktake.models import Return, Round
@@ -43,10 +44,13 @@ class Command(BaseCommand):
         password = explicit or self._remembered_password()
         with transaction.atomic():
             framework, places = load_reference_data()
+            # Rounds made now use the current version of the framework (the first, until the ICS makes another).
+            framework = Framework.current_for(framework.system) or framework
             load_commissions()
             users = self._load_users(password, reset=bool(explicit))
             self._load_round(framework)
             live = load_live_round(framework, carried_from=DEMO_ROUND)
+            load_demo_values(framework)
         self.stdout.write(
             f"Demo loaded: {Place.objects.count()} places ({places['created']} new), "
             f"{framework.themes.count()} themes, {framework.system_recommendations.count()} system "
