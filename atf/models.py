@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -25,20 +27,54 @@ class Framework(models.Model):
     )
     published = models.DateField(null=True, blank=True)
     baseline_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    # A system's frameworks are the versions of one: each made from the one before (atf.versions.new_version).
+    version = models.PositiveSmallIntegerField(default=1)
+    derived_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="later_versions",
+        help_text="The version this one was made from.",
+    )
 
     objects = ScopedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["system", "version"], name="framework_version_unique")]
 
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def version_label(self) -> str:
+        return f"version {self.version}"
+
+    @property
+    def title(self) -> str:
+        """The name without the “(version 2)” a new version's name is given to keep names unique."""
+        return re.sub(r"\s*\(version \d+\)$", "", self.name) or self.name
+
+    @property
+    def is_current(self) -> bool:
+        """Is this the newest version of its system's framework? (One query; lists annotate instead.)"""
+        if not hasattr(self, "_is_current"):
+            self._is_current = not Framework.objects.filter(system_id=self.system_id, version__gt=self.version).exists()
+        return self._is_current
+
+    @classmethod
+    def newest(cls) -> models.Exists:
+        """A filter for the frameworks that are the newest version in their system: ``filter(Framework.newest())``."""
+        return ~models.Exists(
+            cls.objects.filter(system=models.OuterRef("system"), version__gt=models.OuterRef("version"))
+        )
+
     @classmethod
     def current_for(cls, system) -> Framework | None:
         """The framework version new rounds and newly imported values use in ``system`` (an ICS place)."""
-        return cls.objects.filter(system=system).order_by("-published", "-pk").first()
+        return cls.objects.filter(system=system).order_by("-version").first()
 
 
 class Theme(models.Model):
