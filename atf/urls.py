@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import health, views
+from . import framework_views, health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,6 +15,9 @@ urlpatterns = [
     path("commissions/", include("commissions.urls")),
     path("indicators/", include("indicators.urls")),
     path("themes/<int:pk>/", views.theme_detail, name="theme_detail"),
+    path("frameworks/", framework_views.framework_list, name="framework_list"),
+    path("frameworks/<slug:slug>/", framework_views.framework_detail, name="framework_detail"),
+    path("frameworks/<slug:slug>/new-version/", framework_views.framework_new_version, name="framework_new_version"),
 ]
 
 handler403 = "atf.views.permission_denied"
