@@ -79,7 +79,12 @@ class RoundForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["framework"].queryset = rounds.openable_frameworks(user)
+        # A new round uses the current version of its system's framework; earlier versions keep their own rounds.
+        current = rounds.openable_frameworks(user).filter(Framework.newest())
+        self.fields["framework"].queryset = current
+        self.fields["framework"].label_from_instance = lambda f: f"{f.title}, {f.version_label}"
+        if not self.is_bound:
+            self.initial.setdefault("framework", current.order_by("system__name").first())
         self.fields["previous"].queryset = rounds.copyable_rounds(user)
         self.fields["previous"].label_from_instance = lambda r: f"{r} ({r.get_status_display().lower()})"
 

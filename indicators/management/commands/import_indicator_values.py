@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from atf.models import BeaconIndicator
+from atf.models import BeaconIndicator, Framework
 from indicators.importing import import_file
 from indicators.readers import ReadError
 
@@ -13,13 +13,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path")
         parser.add_argument("--indicator", type=int, required=True, help="The beacon indicator's number.")
-        parser.add_argument("--framework", help="The framework's slug, where more than one has the indicator.")
+        parser.add_argument("--framework", help="The framework's slug (default: the current version).")
         parser.add_argument("--dry-run", action="store_true", help="Say what would change, and save nothing.")
 
     def handle(self, path, indicator, framework=None, dry_run=False, **options):
         indicators = BeaconIndicator.objects.filter(number=indicator)
         if framework:
             indicators = indicators.filter(framework__slug=framework)
+        else:  # new values go to the current version of the framework; earlier versions keep theirs
+            indicators = indicators.filter(framework__in=Framework.objects.filter(Framework.newest()))
         found = list(indicators.select_related("framework")[:2])
         if not found:
             raise CommandError(f"There is no beacon indicator {indicator}{' in ' + framework if framework else ''}.")

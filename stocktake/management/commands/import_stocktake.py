@@ -5,6 +5,7 @@ from atf.commands import add_as_user, user_named
 from atf.models import Framework
 from atf.reference import describe, load_reference_data
 from stocktake.importer import import_stocktake
+from stocktake.models import Round
 from stocktake.xlsx import WorkbookError
 
 
@@ -17,7 +18,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path", help="The .xlsx workbook.")
         parser.add_argument("--round", dest="round_name", help="The round's name (default: the Themes sheet's title).")
-        parser.add_argument("--framework", help="The framework's slug, when there is more than one.")
+        parser.add_argument(
+            "--framework",
+            help="The framework's slug (default: the round's own for an existing round, else the current version).",
+        )
         parser.add_argument("--dry-run", action="store_true", help="Report what would change and write nothing.")
         parser.add_argument("--closed", action="store_true", help="Mark the round closed after importing.")
         add_as_user(parser)
@@ -31,6 +35,12 @@ class Command(BaseCommand):
             chosen = Framework.objects.filter(slug=framework).first()
             if chosen is None:
                 raise CommandError(f"There is no framework “{framework}”.")
+        elif round_name and (existing := Round.objects.filter(name=round_name).select_related("framework").first()):
+            chosen = existing.framework  # a round keeps the framework version it was made with
+        else:
+            # A new round uses the current version of its system's framework (the only system's, when there is one).
+            current = list(Framework.objects.filter(Framework.newest())[:2])
+            chosen = current[0] if len(current) == 1 else None
         loaded = ""
         try:
             with transaction.atomic():
