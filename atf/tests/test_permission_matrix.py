@@ -748,6 +748,7 @@ def covered_url_names() -> set[str]:
         "commissions:attendance_add",
         "commissions:action_add",
     }
+    covered |= {"framework_list", "framework_detail", "framework_new_version"}  # atf/tests/test_framework_versions.py
     return covered
 
 
