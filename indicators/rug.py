@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count
+from django.db.models import Case, Count, F, Value, When
 
 from atf import access
 from atf.models import BeaconIndicator, Framework
@@ -216,8 +216,10 @@ def _activity(user, framework: Framework, round_: Round | None, places: list[Pla
 
 
 def _latest_round(user, framework: Framework) -> Round | None:
+    """The round the overlay counts: the open one (the latest, if several), else the latest closed."""
     rounds = access.restrict(Round.objects.filter(framework=framework), user, access.VIEW)
-    return rounds.order_by("-period_start", "-pk").first()
+    is_open = Case(When(status=Round.Status.OPEN, then=Value(0)), default=Value(1))
+    return rounds.order_by(is_open, F("period_start").desc(nulls_last=True), "-pk").first()
 
 
 def build_rug(
@@ -283,7 +285,7 @@ def build_rug(
                     if value is not None:
                         if value.source:
                             sources.add(value.source)
-                        if area.code != comparator_code:
+                        if area.code != comparator_code and value.value is not None:
                             ours = compare(
                                 value.value,
                                 getattr(value, lower_name),

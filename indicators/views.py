@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.db.models import F
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 
 from atf import access
 from atf.models import Framework
@@ -55,10 +57,9 @@ def chosen_framework(request) -> tuple[Framework, list[Framework]]:
         current = Framework.current_for(system)
         if current is not None:
             return current, frameworks
-    current = Framework.objects.order_by("-published", "-pk").first()
+    # A reader with no role in any system: the latest framework published.
+    current = Framework.objects.order_by(F("published").desc(nulls_last=True), "-pk").first()
     if current is None:
-        from django.http import Http404
-
         raise Http404("No framework has been loaded yet.")
     return current, frameworks
 
@@ -77,6 +78,7 @@ def attribution(sources: list[str]) -> str:
     return f"{OGL} Source: {'; '.join(sources)}." if sources else ""
 
 
+@require_safe
 @login_required
 def rug(request):
     framework, frameworks, form, rug, ward_rug = _rugs(request)
@@ -96,6 +98,7 @@ def rug(request):
     )
 
 
+@require_safe
 @login_required
 def rug_csv(request):
     framework, _, _, rug, ward_rug = _rugs(request)
@@ -105,6 +108,7 @@ def rug_csv(request):
     return download(rows, "csv", f"tartan-rug-{framework.slug}")
 
 
+@require_safe
 @login_required
 def rug_xlsx(request):
     framework, _, _, rug, _ = _rugs(request)
@@ -113,6 +117,7 @@ def rug_xlsx(request):
     return response
 
 
+@require_safe
 @login_required
 def values_csv(request):
     """Every value of the framework's indicators (or one, ``?indicator=N``), as ``export_indicator_values`` writes."""
@@ -136,6 +141,7 @@ def _highlighted_place(request, framework: Framework) -> Place | None:
     return boroughs.filter(pk__in=own).order_by("name").first() if own else None
 
 
+@require_safe
 @login_required
 def indicator_detail(request, number: int):
     framework, _ = chosen_framework(request)

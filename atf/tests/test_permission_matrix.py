@@ -749,6 +749,12 @@ def covered_url_names() -> set[str]:
         "commissions:action_add",
     }
     covered |= {"framework_list", "framework_detail", "framework_new_version"}  # atf/tests/test_framework_versions.py
+    covered |= {
+        f"indicators:{n}" for n in ("upload", "upload_preview", "upload_discard", "template_csv", "template_xlsx")
+    }  # indicators/tests/test_upload.py
+    from indicators.tests.test_pages import INDICATOR_PAGES
+
+    covered |= set(INDICATOR_PAGES)
     return covered
 
 
