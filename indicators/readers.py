@@ -7,7 +7,17 @@
   the indicator's name where there is one: "Male healthy life expectancy");
 - tidy CSVs (area_code, area_name, period, value, the source's comparison in
   ``compared_to_England`` or ``significance``, the sex in ``inequality`` or
-  ``sex``), as data teams republish Fingertips figures.
+  ``sex``), as data teams republish Fingertips figures;
+- the application's own template for indicators with no national source
+  (``TEMPLATE``: a tidy file with sex, intervals, count, denominator and
+  note), as CSV or xlsx; its rows left blank (no period, no figures) are
+  counted and passed over, so a template sent back half filled imports.
+
+Any of these may come as an .xlsx workbook too: the first sheet whose first
+row names a layout's columns is read, with the workbook's guards
+(``stocktake.xlsx``: the zip checked before openpyxl opens it, openpyxl
+read-only, rows and cells bounded by ``atf.limits``). A file is told to be
+a workbook by its content, not its name.
 
 Every layout gives ``PublishedValue`` rows: the area by its ONS code (names
 vary: "St. Helens"), the period as published (``indicators.periods``), the
@@ -29,6 +39,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from .periods import Period, PeriodError, parse_period
+
+ZIP_SIGNATURE = b"PK\x03\x04"
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, or an .xlsx saved with a password
 
 # Refused past this many rows: far above any indicator's extract for one system (a few thousand).
 MAX_ROWS = 200_000
@@ -52,6 +65,13 @@ class ReadError(ValueError):
         self.problems = problems
         shown = "; ".join(problems[:10]) + (f"; and {len(problems) - 10} more" if len(problems) > 10 else "")
         super().__init__(f"Nothing was imported: {shown}.")
+
+    @classmethod
+    def whole(cls, message: str) -> ReadError:
+        """A refusal said in a sentence of its own (a workbook's, say), not as a list of problems."""
+        error = cls([message.rstrip(".")])
+        error.args = (message,)
+        return error
 
 
 @dataclass(frozen=True)
@@ -92,41 +112,139 @@ FINGERTIPS = (
 )
 ONS = ("areacd", "areanm", "indicator", "period", "observation", "lci_95", "uci_95")
 TIDY = ("area_code", "period", "value")
+# The template the application offers for indicators reported locally (``indicators.uploads.template_rows``).
+TEMPLATE = (
+    "area_code",
+    "area_name",
+    "period",
+    "sex",
+    "value",
+    "lower_ci_95",
+    "upper_ci_95",
+    "count",
+    "denominator",
+    "note",
+)
+# What a template row holds besides its area: all of them blank is a row left unfilled.
+TEMPLATE_FILLED = ("period", "value", "lower_ci_95", "upper_ci_95", "count", "denominator", "note")
+LAYOUT_NAMES = {
+    "fingertips": "OHID Fingertips “all data” download",
+    "ons": "ONS “Explore local statistics” file",
+    "tidy": "tidy file (area_code, area_name, period, value)",
+    "template": "this application's template for locally reported values",
+}
+
+
+@dataclass
+class Reading:
+    """What a file holds: its values, the layout they were read in, and the template rows left blank."""
+
+    values: list[PublishedValue]
+    layout: str
+    blank_rows: int = 0
+    workbook: bool = False
+
+    @property
+    def layout_name(self) -> str:
+        return LAYOUT_NAMES[self.layout] + (", as an Excel workbook" if self.workbook else "")
 
 
 def read_values(path: str | Path) -> list[PublishedValue]:
     """Every value in the file at ``path``, or ReadError naming what is wrong."""
+    return read_file(path).values
+
+
+def read_file(path: str | Path) -> Reading:
+    """The file at ``path``, a CSV or (by its content) an xlsx workbook; ReadError naming what is wrong."""
+    data = Path(path).read_bytes()
+    if data.startswith(ZIP_SIGNATURE) or data.startswith(OLE_SIGNATURE):
+        return read_workbook_values(path)
     try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ReadError(["the file is not a CSV saved as UTF-8 text"]) from exc
-    return read_text(text)
+        raise ReadError(
+            [
+                "the file is not a CSV saved as UTF-8 text. In Excel, use File > Save As and choose "
+                "“CSV UTF-8 (Comma delimited)”, or upload the .xlsx workbook itself"
+            ]
+        ) from exc
+    if "\x00" in text:
+        raise ReadError(["the file is not a CSV: it holds binary data. Choose the .csv or .xlsx file itself"])
+    return read_csv_text(text)
 
 
 def read_text(text: str) -> list[PublishedValue]:
+    return read_csv_text(text).values
+
+
+def read_csv_text(text: str) -> Reading:
     reader = csv.reader(io.StringIO(text))
     try:
         header = [name.strip() for name in next(reader)]
     except (StopIteration, csv.Error) as exc:
         raise ReadError(["the file is empty or not CSV"]) from exc
-    read_row = _layout(header)
-    values, problems = [], []
+
     try:
-        for number, cells in enumerate(reader, start=2):
-            if number > MAX_ROWS + 1:
-                raise ReadError([f"the file has more than {MAX_ROWS:,} rows; split it by indicator or by period"])
-            if not any(cell.strip() for cell in cells):
-                continue
-            row = dict(zip(header, (cell.strip() for cell in cells), strict=False))
-            try:
-                values.append(read_row(number, row))
-            except (ValueError, PeriodError) as exc:
-                problems.append(f"row {number}: {exc}")
+        return _read_rows(header, enumerate(reader, start=2))
     except csv.Error as exc:
         raise ReadError([f"the file is not CSV: {exc}"]) from exc
+
+
+def read_workbook_values(path: str | Path) -> Reading:
+    """The values of an xlsx workbook: its first sheet whose first row is a layout's header.
+
+    Read with the stocktake workbook's guards (``stocktake.xlsx.read_workbook``): a zip bomb, a sheet of
+    too many rows or cells, XML entity tricks or a file that is not a workbook are refused before or
+    while openpyxl reads it, in read-only mode, formulas kept as their text (and so refused as numbers).
+    """
+    from stocktake.xlsx import WorkbookError, read_workbook
+
+    try:
+        sheets = read_workbook(path)
+    except WorkbookError as exc:
+        message = str(exc)
+        said = message if "nothing was" in message.lower() else f"{message} Nothing was imported."
+        raise ReadError.whole(said) from exc
+    refusals = []
+    for sheet in sheets:
+        numbers = sheet.rows()
+        if not numbers:
+            continue
+        first = sheet.row(numbers[0])
+        width = max(first)
+        header = [first.get(column, "").strip() for column in range(1, width + 1)]
+        try:
+            _layout(header)
+        except ReadError as exc:
+            refusals.append(f"sheet “{sheet.title}”: {exc.problems[0]}")
+            continue
+        rows = (
+            (number, [sheet.row(number).get(column, "") for column in range(1, width + 1)]) for number in numbers[1:]
+        )
+        return _read_rows(header, rows, workbook=True)
+    raise ReadError(refusals or ["the workbook is empty"])
+
+
+def _read_rows(header: list[str], rows, *, workbook: bool = False) -> Reading:
+    """``rows`` (row number, cells) of a file whose first row is ``header``, in the layout it names."""
+    layout, read_row = _layout(header)
+    values, problems, blank = [], [], 0
+    for number, cells in rows:
+        if number > MAX_ROWS + 1:
+            raise ReadError([f"the file has more than {MAX_ROWS:,} rows; split it by indicator or by period"])
+        if not any(cell.strip() for cell in cells):
+            continue
+        row = dict(zip(header, (cell.strip() for cell in cells), strict=False))
+        if layout == "template" and not any(row.get(name) for name in TEMPLATE_FILLED):
+            blank += 1  # an area's row of the template left as it came: nothing reported for it
+            continue
+        try:
+            values.append(read_row(number, row))
+        except (ValueError, PeriodError) as exc:
+            problems.append(f"row {number}: {exc}")
     if problems:
         raise ReadError(problems)
-    return values
+    return Reading(values, layout, blank, workbook)
 
 
 def _layout(header: list[str]):
@@ -134,11 +252,13 @@ def _layout(header: list[str]):
     if names.issuperset(FINGERTIPS):
         if len(header) < 26:
             raise ReadError([f"a Fingertips file has 26 or 27 columns; this one has {len(header)}"])
-        return _fingertips_row
+        return "fingertips", _fingertips_row
     if names.issuperset(ONS):
-        return _ons_row
+        return "ons", _ons_row
+    if names.issuperset(TEMPLATE):
+        return "template", _tidy_row
     if names.issuperset(TIDY):
-        return _tidy_row
+        return "tidy", _tidy_row
     raise ReadError(
         [
             "the columns are not those of a Fingertips “all data” download, an ONS “Explore local statistics” "
@@ -245,5 +365,8 @@ def _tidy_row(number: int, row: dict) -> PublishedValue:
         value=_number(row["value"], "value"),
         lower_95=_number(row.get("lower_ci_95", row.get("lci_95", "")), "lower 95% limit"),
         upper_95=_number(row.get("upper_ci_95", row.get("uci_95", "")), "upper 95% limit"),
+        count=_number(row.get("count", ""), "count"),
+        denominator=_number(row.get("denominator", ""), "denominator"),
+        note=row.get("note", row.get("notes", ""))[:2000],
         source_comparison=_comparison(comparison),
     )
