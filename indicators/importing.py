@@ -1,10 +1,11 @@
 """Importing published indicator values: all or nothing, matched by ONS code, revisions kept in history.
 
 Each value read (``indicators.readers``) is matched to an area by its ONS
-code: England and the North West, or one of our places (its ``ons_code``).
-Rows for any other area are skipped and named in the result, never dropped
-without a word. A value already held (same indicator, area, period, sex, age
-and breakdown) that the file brings unchanged is left alone; one it brings
+code: England and the North West, or one of the indicator's system's places
+(its ``ons_code``). Rows for any other area, another system's places
+included, are skipped and named in the result, never dropped without a
+word. A value already held (same indicator, area, period, sex, age and
+breakdown) that the file brings unchanged is left alone; one it brings
 revised is updated, the earlier figures staying in its history, so what was
 published when can be told. The whole file is written in one transaction,
 or nothing is.
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Q
 from simple_history.utils import bulk_create_with_history
 
 from atf.models import BeaconIndicator
@@ -27,6 +29,18 @@ from .readers import PublishedValue, ReadError, read_values
 
 FIGURES = ("value", "lower_95", "upper_95", "lower_998", "upper_998", "count", "denominator")
 TEXTS = ("note", "source_comparison")
+# Rows of the file kept in the result for a preview to show: its first rows, and its first revisions.
+SHOWN = 200
+
+
+@dataclass
+class PlannedValue:
+    """One row of the file as the import takes it: new, revised (with the figures held before) or unchanged."""
+
+    kind: str  # "new", "revised" or "unchanged"
+    value: PublishedValue
+    area: Area
+    before: dict | None = None  # FIGURES and TEXTS as held, for a revision
 
 
 @dataclass
@@ -37,6 +51,9 @@ class ImportResult:
     # Areas outside the system, by code: (name, rows skipped).
     skipped: dict[str, tuple[str, int]] = field(default_factory=dict)
     dry_run: bool = False
+    # The first SHOWN rows taken, and the first SHOWN revisions, for a preview.
+    sample: list[PlannedValue] = field(default_factory=list)
+    revisions: list[PlannedValue] = field(default_factory=list)
 
     def summary(self) -> str:
         text = f"{self.created} created, {self.updated} revised, {self.unchanged} unchanged"
@@ -49,10 +66,19 @@ class ImportResult:
         return text + (" (dry run: nothing was saved)" if self.dry_run else "")
 
 
-def _areas(codes: set[str]) -> dict[str, Area]:
-    """The areas of ``codes`` we hold figures for; an area is made for each of our places on its first figure."""
-    areas = {area.code: area for area in Area.objects.filter(code__in=codes)}
-    for place in Place.objects.filter(ons_code__in=codes - set(areas)):
+def _areas(codes: set[str], system: Place | None) -> dict[str, Area]:
+    """The areas of ``codes`` we hold figures for in ``system``; an area is made for a place on its first figure.
+
+    Comparators (England, the region) are every system's; a place is only its own system's, so a file with
+    another system's boroughs in it skips them as outside, like any other area.
+    """
+    held = Area.objects.filter(code__in=codes)
+    places = Place.objects.filter(ons_code__in=codes)
+    if system is not None:
+        held = held.filter(Q(place__isnull=True) | Q(place__path__startswith=system.path))
+        places = places.within(system)
+    areas = {area.code: area for area in held}
+    for place in places.exclude(ons_code__in=set(areas)):
         areas[place.ons_code] = Area.objects.create(
             code=place.ons_code, name=place.name, kind=Area.Kind.PLACE, place=place
         )
@@ -70,7 +96,7 @@ def import_values(
 ) -> ImportResult:
     result = ImportResult(dry_run=dry_run)
     with transaction.atomic():
-        areas = _areas({value.area_code for value in values})
+        areas = _areas({value.area_code for value in values}, indicator.framework.system)
         held = {
             _key(indicator.pk, row.area_id, row): row
             for row in IndicatorValue.objects.filter(indicator=indicator, area__in=areas.values())
@@ -98,6 +124,7 @@ def import_values(
             seen[key] = (value.row, figures)
             row = held.get(key)
             if row is None:
+                _show(result.sample, PlannedValue("new", value, area))
                 new.append(
                     IndicatorValue(
                         indicator=indicator,
@@ -114,11 +141,15 @@ def import_values(
                     )
                 )
             elif any(getattr(row, name) != figure for name, figure in figures.items()):
+                planned = PlannedValue("revised", value, area, {name: getattr(row, name) for name in figures})
+                _show(result.sample, planned)
+                _show(result.revisions, planned)
                 for name, figure in figures.items():
                     setattr(row, name, figure)
                 row.source = source or row.source
                 revised.append(row)
             else:
+                _show(result.sample, PlannedValue("unchanged", value, area))
                 result.unchanged += 1
         if conflicts:
             raise ReadError(conflicts)
@@ -130,6 +161,11 @@ def import_values(
         if dry_run:
             transaction.set_rollback(True)
     return result
+
+
+def _show(shown: list, planned: PlannedValue) -> None:
+    if len(shown) < SHOWN:
+        shown.append(planned)
 
 
 def import_file(path: str | Path, indicator: BeaconIndicator, *, dry_run: bool = False) -> ImportResult:
