@@ -13,8 +13,8 @@ from django.utils import timezone
 from stocktake import baseline
 from stocktake.models import WorkbookDownload
 
-# Where stocktake.uploads keeps uploaded files.
-UPLOAD_DIRECTORIES = ("workbooks", "entry-files")
+# Where stocktake.uploads keeps uploaded files, and indicators.uploads its indicator value files.
+UPLOAD_DIRECTORIES = ("workbooks", "entry-files", "indicator-files")
 
 
 def purge_uploads(older_than: timedelta, *, now: float | None = None) -> list[Path]:
@@ -43,8 +43,8 @@ def purge_downloads() -> int:
 
 class Command(BaseCommand):
     help = (
-        "Delete uploaded workbooks and entries files left unconfirmed (by default those older than 24 hours) "
-        f"and forget workbook downloads older than {baseline.KEPT_FOR.days} days. Run it daily."
+        "Delete uploaded workbooks, entries files and indicator value files left unconfirmed (by default those "
+        f"older than 24 hours) and forget workbook downloads older than {baseline.KEPT_FOR.days} days. Run it daily."
     )
 
     def add_arguments(self, parser):
