@@ -379,3 +379,47 @@ def test_pages_and_the_admin_keep_to_the_policy_and_to_this_server(browser, live
     assert recorder.failed == [f"404 {live_server.url}/no-such-page/"], recorder.failed
     assert page.get_by_role("heading", name="Page not found").is_visible()
     context.close()
+
+
+# The beacon indicators: the rug and an indicator page, on the demo's published figures ------------------
+
+
+@pytest.mark.parametrize("username", ["lead-knowsley", "ics-reviewer"])
+def test_the_rug_and_an_indicator_page_read_in_words_and_pass_axe(browser, live_server, demo, username):
+    from atf.reference import INDICATOR_METADATA
+    from indicators.demo import load_demo_values
+
+    framework = demo.framework
+    for indicator in framework.indicators.all():
+        indicator.polarity, indicator.unit, indicator.source_identifier = INDICATOR_METADATA[indicator.number]
+        indicator.save()
+    load_demo_values(framework)
+    page = browser.new_page()
+    sign_in(page, live_server, username)
+    # From the home page, by keyboard: the link to the rug.
+    page.get_by_role("link", name="The tartan rug").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server.url}/indicators/")
+    rug = page.locator("#rug")
+    assert rug.get_by_role("columnheader", name="England").count() == 1
+    knowsley_column = [h.strip() for h in rug.locator("thead th").all_inner_texts()].index("Knowsley")
+    row = rug.locator("tbody tr").filter(has_text="2. Healthy life expectancy").first
+    knowsley = row.locator("td").nth(knowsley_column - 1)  # the first column is a row header
+    assert "Worse" in knowsley.inner_text() and "53.7" in knowsley.inner_text()
+    assert "Open Government Licence" in page.content()
+    check_accessibility(page)
+    # The comparison can be changed by keyboard.
+    page.get_by_text("Change the comparison").click()
+    page.get_by_label("North West").check()
+    page.get_by_role("button", name="Show the rug").click()
+    assert "compared with the North West" in rug.locator("caption").inner_text()
+    check_accessibility(page)
+    page.get_by_role("link", name="2. Healthy life expectancy, Female, Male").first.click()
+    assert page.locator("svg.atf-chart[role=img]").count() == 2  # Female and Male
+    assert page.get_by_role("table", name="Theme, programmes and action, milestones and outcome, by place").count() == 1
+    check_accessibility(page)
+    # Printed on A4 landscape: the menus go, the rug stays.
+    page.goto(f"{live_server.url}/indicators/")
+    page.emulate_media(media="print")
+    assert not page.locator("header.nhsuk-header").is_visible() and page.locator("#rug").is_visible()
+    page.close()
