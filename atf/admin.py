@@ -16,10 +16,12 @@ class RecommendationInline(ScopedTabularInline):
 
 @admin.register(Framework)
 class FrameworkAdmin(ScopedAdmin):
-    list_display = ["name", "system", "published", "baseline_year"]
+    list_display = ["name", "version", "system", "published", "baseline_year"]
     list_filter = ["system"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+    # Versions are made on the framework's page (atf.versions), never renumbered by hand.
+    readonly_fields = ["version", "derived_from"]
 
 
 @admin.register(Theme)

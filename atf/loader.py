@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import Max
 
 from boroughs.models import Place
 from stocktake import layout
@@ -165,21 +164,10 @@ def load_framework(
     if themes_sheet is None or indicators_sheet is None:
         raise WorkbookError(f"The workbook needs a “{layout.THEMES_SHEET}” and a “{layout.INDICATORS_SHEET}” sheet.")
 
-    # A framework loaded beside another of the same system is that system's next version; reloading keeps its own.
-    held = Framework.objects.filter(slug=slug).only("version").first()
-    version = (
-        held.version if held else (Framework.objects.filter(system=system).aggregate(v=Max("version"))["v"] or 0) + 1
-    )
     framework, _ = upsert(
         Framework,
         slug=slug,
-        defaults={
-            "name": name,
-            "system": system,
-            "published": published,
-            "baseline_year": baseline_year,
-            "version": version,
-        },
+        defaults={"name": name, "system": system, "published": published, "baseline_year": baseline_year},
     )
     blocks = _blocks(themes_sheet)
     themes = []

@@ -48,6 +48,15 @@ class Framework(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        # A framework added (in the admin, say) beside others of its system, not made as a version of one,
+        # comes after them; a new version (``derived_from`` set) keeps its number, and a race for it fails.
+        if self._state.adding and self.derived_from_id is None and self.system_id:
+            held = Framework.objects.filter(system_id=self.system_id)
+            if held.filter(version=self.version).exists():
+                self.version = (held.aggregate(v=models.Max("version"))["v"] or 0) + 1
+        super().save(*args, **kwargs)
+
     @property
     def version_label(self) -> str:
         return f"version {self.version}"

@@ -103,8 +103,9 @@ class RoundForm(forms.Form):
         if start and deadline and deadline < start:
             self.add_error("deadline", "The deadline must be on or after the day the period starts")
         previous, framework = cleaned.get("previous"), cleaned.get("framework")
-        if previous and framework and previous.framework_id != framework.pk:
-            self.add_error("previous", f"Choose a round of {framework}, the framework of the new round, or none")
+        # An earlier version's round will do: its entries move to the same-numbered themes of the new version.
+        if previous and framework and previous.framework.system_id != framework.system_id:
+            self.add_error("previous", f"Choose a round of {framework.system}'s framework, or none")
         return cleaned
 
 

@@ -20,7 +20,7 @@ from django.utils.text import slugify
 
 from atf import access
 from atf.bulk import insert_rows
-from atf.models import Framework
+from atf.models import BeaconIndicator, Framework, Recommendation, SystemRecommendation, Theme
 from atf.versioning import StaleVersion
 from boroughs.models import Place
 
@@ -123,8 +123,10 @@ def open_round(
     """Open a new round; with ``previous``, its boroughs' entries are copied in as drafts. One transaction."""
     if not access.may_add(user, Round) or not openable_frameworks(user).filter(pk=framework.pk).exists():
         raise PermissionDenied("Only the reviewers of a framework's system can open rounds of it.")
-    if previous is not None and (previous.framework_id != framework.pk or not access.can(user, access.VIEW, previous)):
-        raise PermissionDenied("A round can only start from an earlier round of the same framework.")
+    if previous is not None and (
+        previous.framework.system_id != framework.system_id or not access.can(user, access.VIEW, previous)
+    ):
+        raise PermissionDenied("A round can only start from an earlier round of the same system's framework.")
     problem = name_problem(name)
     if problem:
         raise NameTaken(problem)
@@ -145,6 +147,58 @@ def open_round(
     access.require_still_changeable(user, [round_])
     copied = copy_borough_entries(user, previous, round_) if previous is not None else 0
     return Opened(round_, copied)
+
+
+class VersionMap:
+    """Ids of one framework version's themes, system recommendations, recommendations and indicators in another's.
+
+    They are matched by number (a recommendation by its theme's number and its position), as a new version
+    starts as a copy of the old (``atf.versions``). Within one framework every id maps to itself.
+    """
+
+    def __init__(self, old: Framework, new: Framework):
+        self.changes = old.pk != new.pk
+        if not self.changes:
+            return
+
+        def by_number(model, key, framework):
+            return {
+                tuple(row[1:]): row[0]
+                for row in model.objects.filter(**{key: framework}).values_list("pk", *NUMBERS[model])
+            }
+
+        self.maps = {}
+        for name, model, key in (
+            ("theme", Theme, "framework"),
+            ("system", SystemRecommendation, "framework"),
+            ("recommendations", Recommendation, "theme__framework"),
+            ("indicators", BeaconIndicator, "framework"),
+        ):
+            new_ids = by_number(model, key, new)
+            self.maps[name] = {pk: new_ids.get(number) for number, pk in by_number(model, key, old).items()}
+
+    def _map(self, name: str, pk):
+        if pk is None or not self.changes:
+            return pk
+        return self.maps[name].get(pk)
+
+    def theme(self, pk):
+        return self._map("theme", pk)
+
+    def system(self, pk):
+        return self._map("system", pk)
+
+    def link(self, name: str, pk):
+        """A linked row's id in the new version (a place is no framework's, and stays)."""
+        return pk if name == "places" else self._map(name, pk)
+
+
+NUMBERS = {
+    Theme: ("number",),
+    SystemRecommendation: ("number",),
+    Recommendation: ("theme__number", "position"),
+    BeaconIndicator: ("number",),
+}
 
 
 # The columns of a copied entry, in the order copy_borough_entries gives their values.
@@ -185,8 +239,17 @@ def copy_borough_entries(user, source: Round, target: Round) -> int:
             "pk", "theme_id", "system_recommendation_id", "level", "column_place_id", "lead_in", "text", "position"
         )
     )
+    mapping = VersionMap(source.framework, target.framework)
+    # From an earlier framework version, each entry moves to the theme or system recommendation of the same
+    # number in the new one; one whose section the new version no longer has is not carried over.
+    sources = [
+        (pk, mapping.theme(theme), mapping.system(system), *rest)
+        for pk, theme, system, *rest in sources
+        if mapping.theme(theme) or mapping.system(system)
+    ]
     if not sources:
         return 0
+    entries = entries.filter(pk__in=[row[0] for row in sources]) if mapping.changes else entries
     now = timezone.now()
     values = [(target.pk, *row[1:], now, now, 1) for row in sources]
     insert_rows(Entry, COPIED_FIELDS, values)
@@ -206,8 +269,8 @@ def copy_borough_entries(user, source: Round, target: Round) -> int:
         # Read through a subquery: a list of thousands of ids would pass SQLite's limit on parameters.
         links = through.objects.filter(**{f"{own}__in": entries.values("pk")}).values_list(f"{own}_id", f"{other}_id")
         # Read in full before inserting: on PostgreSQL the insert is a COPY, and no query may run during it.
-        pairs = [(new_for_old[entry], linked) for entry, linked in links]
-        insert_rows(through, (own, other), pairs)
+        pairs = [(new_for_old[entry], mapping.link(name, linked)) for entry, linked in links if entry in new_for_old]
+        insert_rows(through, (own, other), [(entry, linked) for entry, linked in pairs if linked])
     return len(sources)
 
 
