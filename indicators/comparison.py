@@ -6,6 +6,11 @@ within the area's 95% confidence interval, otherwise Better or Worse by the
 indicator's polarity. With no polarity, or no interval, it is Not compared.
 The same rule serves the 99.8% interval and another reference (the North
 West) when those are asked for.
+
+Where the rule cannot compare (no interval published, or a polarity we do
+not know) but the publisher gave its own Better, Similar or Worse, the
+comparison shown is the publisher's, said to be so (``with_england``): the
+rug, the indicator page and the export all take it from here.
 """
 
 from __future__ import annotations
@@ -40,3 +45,20 @@ def compare(value: Number, lower: Number, upper: Number, reference: Number, pola
     higher = lower > reference
     good = higher if polarity is Polarity.HIGH_IS_GOOD else not higher
     return Comparison.BETTER if good else Comparison.WORSE
+
+
+PUBLISHED = {"Better", "Similar", "Worse"}
+BY_INTERVALS, BY_PUBLISHER = "confidence intervals", "publisher"
+
+
+def with_england(
+    value: Number, lower: Number, upper: Number, reference: Number, polarity: Polarity | str, published: str = ""
+) -> tuple[Comparison, str]:
+    """Our comparison and what it rests on: the intervals, the publisher's own label where ours is impossible,
+    or nothing ("Not compared", "")."""
+    ours = compare(value, lower, upper, reference, polarity)
+    if ours is not Comparison.NOT_COMPARED:
+        return ours, BY_INTERVALS
+    if value is not None and published in PUBLISHED:
+        return Comparison(published), BY_PUBLISHER
+    return ours, ""

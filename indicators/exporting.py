@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from .comparison import compare
+from .comparison import BY_INTERVALS, Comparison, with_england
 from .models import IndicatorValue
 
 ENGLAND = "E92000001"
@@ -23,6 +23,7 @@ COLUMNS = (
     "lower_ci_95",
     "upper_ci_95",
     "compared_to_england",
+    "compared_by",
     "source_comparison",
     "disagrees",
 )
@@ -47,14 +48,13 @@ def value_rows(values) -> Iterator[list]:
     yield list(COLUMNS)
     for row in values.iterator(chunk_size=2000):
         reference = england.get((row.indicator_id, row.period_label, row.sex, row.age))
-        ours = (
-            ""
-            if row.area.code == ENGLAND
-            else compare(row.value, row.lower_95, row.upper_95, reference, row.indicator.polarity).value
-        )
         source = row.source_comparison
-        # A publisher's Better, Similar or Worse that ours does not give is flagged, to be looked into.
-        disagrees = "yes" if ours and source in {"Better", "Similar", "Worse"} and source != ours else ""
+        if row.area.code == ENGLAND:
+            ours, by = Comparison.NOT_COMPARED, ""  # England against itself
+        else:
+            ours, by = with_england(row.value, row.lower_95, row.upper_95, reference, row.indicator.polarity, source)
+        # A publisher's Better, Similar or Worse that our rule does not give is flagged, to be looked into.
+        disagrees = "yes" if by == BY_INTERVALS and source in {"Better", "Similar", "Worse"} and source != ours else ""
         yield [
             row.indicator.number,
             row.area.code,
@@ -68,7 +68,8 @@ def value_rows(values) -> Iterator[list]:
             _published(row.value),
             _published(row.lower_95),
             _published(row.upper_95),
-            ours,
+            ours.value,
+            by,
             source,
             disagrees,
         ]

@@ -23,9 +23,9 @@ from boroughs.models import Place
 from commissions.models import Action
 from stocktake.models import Entry, Return
 
-from .comparison import Comparison, compare
+from .comparison import BY_PUBLISHER, with_england
 from .models import Area, IndicatorValue
-from .rug import DEFAULT_BASELINE_YEAR, ENGLAND, NORTH_WEST, PUBLISHED_COMPARISONS, _latest_round, end_year, period_key
+from .rug import DEFAULT_BASELINE_YEAR, ENGLAND, NORTH_WEST, _latest_round, end_year, period_key
 
 # The chart's geometry, in SVG user units.
 WIDTH, HEIGHT = 720, 360
@@ -185,16 +185,15 @@ def indicator_page(user, framework: Framework, indicator: BeaconIndicator, highl
             comparison = ""
             if latest is not None and area.code != ENGLAND:
                 reference = cells.get((england.pk, latest.period_label)) if england else None
-                ours = compare(
+                ours, by = with_england(
                     latest.value,
                     latest.lower_95,
                     latest.upper_95,
                     reference.value if reference else None,
                     indicator.polarity,
+                    latest.source_comparison,
                 )
-                comparison = ours.value
-                if ours is Comparison.NOT_COMPARED and latest.source_comparison in PUBLISHED_COMPARISONS:
-                    comparison = f"{latest.source_comparison} (as published)"
+                comparison = ours.value + (" (as published)" if by == BY_PUBLISHER else "")
             if place is not None and latest is not None:
                 latest_by_place[place.pk].append((label, latest, _phrase(comparison)))
             rows.append(

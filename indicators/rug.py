@@ -31,7 +31,7 @@ from boroughs.models import Place
 from commissions.models import Action
 from stocktake.models import Entry, Round
 
-from .comparison import Comparison, Polarity, compare
+from .comparison import BY_INTERVALS, BY_PUBLISHER, Polarity, compare, with_england
 from .models import Area, IndicatorValue
 
 ENGLAND = "E92000001"
@@ -39,7 +39,6 @@ NORTH_WEST = "E12000002"
 COMPARATORS = {"england": (ENGLAND, "England"), "region": (NORTH_WEST, "the North West")}
 LEVELS = {"95": ("lower_95", "upper_95", "95%"), "99.8": ("lower_998", "upper_998", "99.8%")}
 DEFAULT_BASELINE_YEAR = 2022
-PUBLISHED_COMPARISONS = {"Better", "Similar", "Worse"}
 
 
 def end_year(value: IndicatorValue) -> int:
@@ -286,22 +285,18 @@ def build_rug(
                         if value.source:
                             sources.add(value.source)
                         if area.code != comparator_code and value.value is not None:
-                            ours = compare(
+                            figures = (
                                 value.value,
                                 getattr(value, lower_name),
                                 getattr(value, upper_name),
                                 reference.value if reference else None,
                                 indicator.polarity,
                             )
-                            cell.comparison = ours.value
-                            published = value.source_comparison
-                            if (
-                                ours is Comparison.NOT_COMPARED
-                                and against == "england"
-                                and level == "95"
-                                and published in PUBLISHED_COMPARISONS
-                            ):
-                                cell.comparison, cell.as_published = published, True
+                            if against == "england" and level == "95":
+                                ours, by = with_england(*figures, value.source_comparison)
+                            else:  # the publisher's label is against England at 95%, and stands in for no other
+                                ours, by = compare(*figures), BY_INTERVALS
+                            cell.comparison, cell.as_published = ours.value, by == BY_PUBLISHER
                         cell.since_previous = _change(
                             value, by_cell.get((area.pk, series.previous)), indicator.polarity
                         )
