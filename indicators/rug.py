@@ -165,6 +165,16 @@ class Rug:
     round: Round | None  # whose entries the overlay counts
     sources: list[str]
 
+    @property
+    def totals(self) -> list[dict[str, int] | None]:
+        """Per column, how many series are better, similar and worse (None for England and the region)."""
+        totals = [None if column.comparator else {"Better": 0, "Similar": 0, "Worse": 0} for column in self.columns]
+        for series in self.series:
+            for counts, cell in zip(totals, series.cells, strict=True):
+                if counts is not None and cell.comparison in counts:
+                    counts[cell.comparison] += 1
+        return totals
+
 
 def _series_values(framework: Framework, areas: list[Area]) -> dict[tuple, dict[tuple, IndicatorValue]]:
     """Headline values of ``framework``'s indicators at ``areas``: {(indicator, sex, age): {(area, period): value}}."""

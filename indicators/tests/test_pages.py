@@ -367,3 +367,13 @@ def test_every_role_reaches_the_rug_from_the_home_page(world):
     for role in ROLES[:-1]:
         page = client_for(world, role).get(reverse("home")).content.decode()
         assert reverse("indicators:rug") in page, role
+
+
+def test_the_rug_counts_each_place_s_better_similar_and_worse(world, figures):
+    rug = build_rug(world.users.viewer, world.framework)
+    totals = {column.name: counts for column, counts in zip(rug.columns, rug.totals, strict=True)}
+    assert totals["England"] is None
+    assert totals["Knowsley"] == {"Better": 0, "Similar": 0, "Worse": 1}
+    assert totals["Cheshire East"] == {"Better": 1, "Similar": 0, "Worse": 0}
+    page = client_for(world, "viewer").get(reverse("indicators:rug")).content.decode()
+    assert "0 better, 0 similar, 1 worse" in page
