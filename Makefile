@@ -125,6 +125,7 @@ check: install-dev
 
 bench: install-dev
 	DEBUG=true $(PY) bench/workbook.py
+	DEBUG=true $(PY) bench/indicators.py
 
 # The fault and load suite: many leads at once on SQLite, then PostgreSQL, under gunicorn with several
 # workers, with hostile files sent meanwhile (loadtest/run.py; LOAD_ARGS="--users 40 --time 120s" for more).
