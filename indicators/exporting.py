@@ -26,6 +26,7 @@ COLUMNS = (
     "compared_by",
     "source_comparison",
     "disagrees",
+    "note",
 )
 
 
@@ -72,4 +73,5 @@ def value_rows(values) -> Iterator[list]:
             by,
             source,
             disagrees,
+            row.note,
         ]

@@ -25,7 +25,7 @@ from atf.models import BeaconIndicator
 from boroughs.models import Place
 
 from .models import Area, IndicatorValue
-from .readers import PublishedValue, ReadError, read_values
+from .readers import PublishedValue, ReadError, read_file
 
 COMPARATOR_AREAS = {"E92000001": ("England", Area.Kind.COUNTRY), "E12000002": ("North West", Area.Kind.REGION)}
 FIGURES = ("value", "lower_95", "upper_95", "lower_998", "upper_998", "count", "denominator")
@@ -55,6 +55,9 @@ class ImportResult:
     # The first SHOWN rows taken, and the first SHOWN revisions, for a preview.
     sample: list[PlannedValue] = field(default_factory=list)
     revisions: list[PlannedValue] = field(default_factory=list)
+    # Rows of other indicators in the file (a Fingertips download of several), by the publisher's identifier:
+    # (their name, rows skipped).
+    other_indicators: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     def summary(self) -> str:
         text = f"{self.created} created, {self.updated} revised, {self.unchanged} unchanged"
@@ -64,6 +67,12 @@ class ImportResult:
                 for code, (name, rows) in sorted(self.skipped.items())
             )
             text += f"; skipped, as outside the system: {areas}"
+        if self.other_indicators:
+            others = ", ".join(
+                f"{identifier} {name} ({rows} row{'' if rows == 1 else 's'})"
+                for identifier, (name, rows) in sorted(self.other_indicators.items())
+            )
+            text += f"; skipped, as other indicators: {others}"
         return text + (" (dry run: nothing was saved)" if self.dry_run else "")
 
 
@@ -96,10 +105,54 @@ def _key(indicator_id: int, area_id: int, value: PublishedValue | IndicatorValue
     return (indicator_id, area_id, value.period.label, value.sex, value.age, value.breakdown)
 
 
+def of_indicator(values: list[PublishedValue], indicator: BeaconIndicator) -> tuple[list, dict[str, tuple[str, int]]]:
+    """The rows of ``values`` for ``indicator``, and the others by the publisher's identifier.
+
+    A file that names its indicators (Fingertips' Indicator ID) is matched to the beacon indicator's own
+    identifier where it has one: a download of several indicators gives up the rows of this one, and the
+    rest are named; a file of one other indicator is refused, as the wrong file or the wrong choice. A beacon
+    indicator with no identifier takes a file of one indicator, and refuses a file of several.
+    """
+    named: dict[str, list[PublishedValue]] = {}
+    for value in values:
+        named.setdefault(value.source_identifier, []).append(value)
+    identifiers = [identifier for identifier in named if identifier]
+    if not identifiers:
+        return values, {}
+    ours = indicator.source_identifier
+    others = {i: (named[i][0].indicator_name[:80], len(named[i])) for i in identifiers if i != ours}
+    described = "; ".join(f"{i} ({name})" for i, (name, _) in sorted(others.items())[:5])
+    if ours and ours in named:
+        return named[ours] + named.get("", []), others
+    if ours:
+        raise ReadError(
+            [
+                f"the file holds {described}, but indicator {indicator.number} is {ours}: choose the beacon "
+                "indicator the file is for, or the file for this one"
+            ]
+        )
+    if len(identifiers) > 1:
+        raise ReadError(
+            [
+                f"the file holds several indicators ({described}) and indicator {indicator.number} names none "
+                "of its publisher's: import a file of one indicator, or give the indicator its identifier"
+            ]
+        )
+    return values, {}
+
+
 def import_values(
-    values: list[PublishedValue], indicator: BeaconIndicator, *, source: str = "", dry_run: bool = False
+    values: list[PublishedValue],
+    indicator: BeaconIndicator,
+    *,
+    source: str = "",
+    dry_run: bool = False,
+    carried: frozenset[str] | None = None,
 ) -> ImportResult:
+    """Import ``values`` into ``indicator``; ``carried``, the fields the file has columns for (all, if None)."""
     result = ImportResult(dry_run=dry_run)
+    values, result.other_indicators = of_indicator(values, indicator)
+    compared = [name for name in FIGURES + TEXTS if carried is None or name in carried]
     with transaction.atomic():
         areas = _areas({value.area_code for value in values}, indicator.framework.system)
         held = {
@@ -145,12 +198,12 @@ def import_values(
                         **figures,
                     )
                 )
-            elif any(getattr(row, name) != figure for name, figure in figures.items()):
+            elif any(getattr(row, name) != figures[name] for name in compared):
                 planned = PlannedValue("revised", value, area, {name: getattr(row, name) for name in figures})
                 _show(result.sample, planned)
                 _show(result.revisions, planned)
-                for name, figure in figures.items():
-                    setattr(row, name, figure)
+                for name in compared:
+                    setattr(row, name, figures[name])
                 row.source = source or row.source
                 revised.append(row)
             else:
@@ -173,5 +226,23 @@ def _show(shown: list, planned: PlannedValue) -> None:
         shown.append(planned)
 
 
-def import_file(path: str | Path, indicator: BeaconIndicator, *, dry_run: bool = False) -> ImportResult:
-    return import_values(read_values(path), indicator, source=Path(path).name[:200], dry_run=dry_run)
+def import_file(
+    path: str | Path, indicator: BeaconIndicator, *, dry_run: bool = False, source: str = ""
+) -> ImportResult:
+    reading = read_file(path)
+    return import_values(
+        reading.values,
+        indicator,
+        source=source or describe_source(reading.layout, Path(path).name),
+        dry_run=dry_run,
+        carried=reading.carried,
+    )
+
+
+PUBLISHERS = {"fingertips": "OHID Fingertips", "ons": "ONS, Explore local statistics", "template": "Reported locally"}
+
+
+def describe_source(layout: str, file_name: str) -> str:
+    """Where a value came from, as the pages say it: the publisher the layout is, and the file."""
+    publisher = PUBLISHERS.get(layout)
+    return (f"{publisher} (file {file_name})" if publisher else f"File {file_name}")[:200]

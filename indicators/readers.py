@@ -143,6 +143,9 @@ class Reading:
     layout: str
     blank_rows: int = 0
     workbook: bool = False
+    # The figures and texts the file has columns for: a revision changes only those, so a file without
+    # intervals (a publisher's labels, say) never blanks the intervals another file brought.
+    carried: frozenset[str] = frozenset()
 
     @property
     def layout_name(self) -> str:
@@ -244,7 +247,40 @@ def _read_rows(header: list[str], rows, *, workbook: bool = False) -> Reading:
             problems.append(f"row {number}: {exc}")
     if problems:
         raise ReadError(problems)
-    return Reading(values, layout, blank, workbook)
+    return Reading(values, layout, blank, workbook, carried_fields(layout, header))
+
+
+# Per layout, the columns each figure and text may come from.
+_TIDY_COLUMNS = {
+    "value": ("value",),
+    "lower_95": ("lower_ci_95", "lci_95"),
+    "upper_95": ("upper_ci_95", "uci_95"),
+    "count": ("count",),
+    "denominator": ("denominator",),
+    "note": ("note", "notes"),
+    "source_comparison": ("compared_to_England", "significance"),
+}
+COLUMNS_OF = {
+    "fingertips": {
+        "value": ("Value",),
+        "lower_95": ("Lower CI 95.0 limit",),
+        "upper_95": ("Upper CI 95.0 limit",),
+        "lower_998": ("Lower CI 99.8 limit",),
+        "upper_998": ("Upper CI 99.8 limit",),
+        "count": ("Count",),
+        "denominator": ("Denominator",),
+        "note": ("Value note",),
+        "source_comparison": ("Compared to England value or percentiles",),
+    },
+    "ons": {"value": ("observation",), "lower_95": ("lci_95",), "upper_95": ("uci_95",), "note": ("status", "notes")},
+    "tidy": _TIDY_COLUMNS,
+    "template": _TIDY_COLUMNS,
+}
+
+
+def carried_fields(layout: str, header: list[str]) -> frozenset[str]:
+    names = set(header)
+    return frozenset(field for field, columns in COLUMNS_OF[layout].items() if names.intersection(columns))
 
 
 def _layout(header: list[str]):
@@ -288,6 +324,12 @@ def _sex(text: str) -> str:
         raise ValueError(f"the sex “{text[:40]}” is not Female, Male or Persons") from None
 
 
+def _age(text: str) -> str:
+    """A publisher's age band; "All ages" is the headline series, as a file that gives no age means it."""
+    text = text.strip()
+    return "" if text.lower() in {"all ages", "all"} else text[:60]
+
+
 def _comparison(text: str) -> str:
     return COMPARISONS.get(text.strip().lower(), text.strip()[:60])
 
@@ -309,7 +351,7 @@ def _fingertips_row(number: int, row: dict) -> PublishedValue:
         source_identifier=f"Fingertips {row['Indicator ID']}" if row["Indicator ID"] else "",
         period=parse_period(row["Time period"]),
         sex=_sex(row["Sex"]),
-        age=row.get("Age", ""),
+        age=_age(row.get("Age", "")),
         value=_number(row["Value"], "value"),
         lower_95=_number(row["Lower CI 95.0 limit"], "lower 95% limit"),
         upper_95=_number(row["Upper CI 95.0 limit"], "upper 95% limit"),
@@ -361,7 +403,7 @@ def _tidy_row(number: int, row: dict) -> PublishedValue:
         source_identifier="",
         period=parse_period(row["period"]),
         sex=_sex(row.get("inequality", row.get("sex", ""))),
-        age=row.get("age", ""),
+        age=_age(row.get("age", "")),
         value=_number(row["value"], "value"),
         lower_95=_number(row.get("lower_ci_95", row.get("lci_95", "")), "lower 95% limit"),
         upper_95=_number(row.get("upper_ci_95", row.get("uci_95", "")), "upper 95% limit"),

@@ -30,7 +30,7 @@ from boroughs.models import Place
 
 from .comparison import compare
 from .exporting import ENGLAND
-from .importing import SHOWN, ImportResult, import_values
+from .importing import SHOWN, ImportResult, describe_source, import_values
 from .models import IndicatorValue
 from .readers import OLE_SIGNATURE, TEMPLATE, ZIP_SIGNATURE, ReadError, Reading, read_file
 
@@ -159,7 +159,13 @@ def read(upload: Upload) -> Reading:
 def plan(upload: Upload, indicator: BeaconIndicator) -> tuple[Reading, ImportResult]:
     """What importing the stored file would do now: a dry run, nothing saved."""
     reading = read(upload)
-    return reading, import_values(reading.values, indicator, source=upload.name, dry_run=True)
+    return reading, import_values(
+        reading.values,
+        indicator,
+        source=describe_source(reading.layout, upload.name),
+        dry_run=True,
+        carried=reading.carried,
+    )
 
 
 class AlreadyDone(Exception):
@@ -176,7 +182,9 @@ def confirm(request, upload: Upload, indicator: BeaconIndicator) -> tuple[Readin
     state = EXPIRED  # refused on confirm (the data changed since the preview): nothing imported, upload again
     try:
         reading = read_file(claimed)
-        result = import_values(reading.values, indicator, source=upload.name)
+        result = import_values(
+            reading.values, indicator, source=describe_source(reading.layout, upload.name), carried=reading.carried
+        )
         state = IMPORTED
     finally:
         claimed.unlink(missing_ok=True)

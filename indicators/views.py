@@ -75,7 +75,13 @@ def _rugs(request):
 
 
 def attribution(sources: list[str]) -> str:
-    return f"{OGL} Source: {'; '.join(sources)}." if sources else ""
+    """The licence line for the published figures shown, and where locally reported ones came from."""
+    local = [source for source in sources if source.startswith("Reported locally")]
+    published = [source for source in sources if source not in local]
+    lines = [f"{OGL} Source: {'; '.join(published)}."] if published else []
+    if local:
+        lines.append(f"Also shown, figures reported locally rather than published: {'; '.join(local)}.")
+    return " ".join(lines)
 
 
 @require_safe

@@ -59,7 +59,7 @@ def test_a_re_import_changes_nothing_and_a_revision_keeps_the_earlier_figure_in_
     result = import_file(revised, hle)
     assert (result.created, result.updated) == (0, 1)
     value.refresh_from_db()
-    assert value.value == Decimal("57.4") and value.source == "revised.csv"
+    assert value.value == Decimal("57.4") and value.source == "File revised.csv"
     assert [h.value for h in value.history.order_by("history_date")] == [Decimal("57.1"), Decimal("57.4")]
 
 
@@ -86,8 +86,9 @@ def test_a_dry_run_says_what_would_change_and_saves_nothing(hle, tmp_path, capsy
 def test_the_command_names_a_missing_file_or_indicator(hle, tmp_path):
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("import_indicator_values", str(tmp_path / "none.csv"), "--indicator", "2")
+    path = write(tmp_path, TIDY + "E08000011,Knowsley,2020 - 22,57.1,Worse,Male\n")
     with pytest.raises(CommandError, match="There is no beacon indicator 99"):
-        call_command("import_indicator_values", str(tmp_path / "none.csv"), "--indicator", "99")
+        call_command("import_indicator_values", str(path), "--indicator", "99")
 
 
 @needs_shared
@@ -115,3 +116,102 @@ def test_an_area_given_twice_is_taken_once_if_the_rows_agree_and_refused_if_not(
     with pytest.raises(ReadError, match="rows 2 and 3 give England, 2021 - 23, Female different figures"):
         import_file(write(tmp_path, differing, "differing.csv"), hle)
     assert IndicatorValue.objects.count() == 1
+
+
+# What a file brings, and what it does not ---------------------------------------------------------
+
+
+def test_a_file_without_intervals_never_blanks_the_intervals_held(hle, tmp_path):
+    with_intervals = write(
+        tmp_path,
+        "areacd,areanm,geography,indicator,period,observation,measure,unit,lci_95,uci_95,status,notes\n"
+        "E08000011,Knowsley,UA,Female healthy life expectancy,2020-01-01/P3Y,55.1,Years,yrs,51.0,59.2,,\n",
+        "ons.csv",
+    )
+    labels = write(tmp_path, TIDY + "E08000011,Knowsley,2020 - 22,55.1,Worse,Female\n", "labels.csv")
+    import_file(with_intervals, hle)
+    result = import_file(labels, hle)
+    assert (result.created, result.updated) == (0, 1)  # the label is new; the intervals stay
+    value = IndicatorValue.objects.get(indicator=hle)
+    assert (value.lower_95, value.upper_95, value.source_comparison) == (Decimal("51.0"), Decimal("59.2"), "Worse")
+    # And the intervals file again changes nothing: it has no label column to blank the label with.
+    assert import_file(with_intervals, hle).unchanged == 1
+
+
+def test_fingertips_all_ages_is_the_headline_series_of_a_file_with_no_age(hle, tmp_path):
+    from indicators.tests.test_readers import fingertips, fingertips_row
+
+    ons = write(
+        tmp_path,
+        "areacd,areanm,geography,indicator,period,observation,measure,unit,lci_95,uci_95,status,notes\n"
+        "E08000011,Knowsley,UA,Female healthy life expectancy,2020-01-01/P3Y,58.2,Years,yrs,55.1,61.3,,\n",
+        "ons.csv",
+    )
+    import_file(ons, hle)
+    result = import_file(write(tmp_path, fingertips([fingertips_row()]), "fingertips.csv"), hle)
+    assert (result.created, result.updated) == (0, 1)  # the same series; Fingertips adds its label
+    assert IndicatorValue.objects.filter(indicator=hle).count() == 1
+
+
+def test_a_download_of_several_indicators_gives_up_the_rows_of_the_one_chosen(framework, tmp_path):
+    from indicators.tests.test_readers import fingertips, fingertips_row
+
+    path = write(
+        tmp_path,
+        fingertips(
+            [
+                fingertips_row(),
+                fingertips_row(id="90366", value="77.1", lower="76.5", upper="77.7"),
+                fingertips_row("E92000001", "England", id="90366", value="79.3", lower="79.2", upper="79.4"),
+            ]
+        ),
+    )
+    result = import_file(path, framework.indicators.get(number=2))  # Fingertips 90362
+    assert result.created == 1 and set(result.other_indicators) == {"Fingertips 90366"}
+    assert "skipped, as other indicators: Fingertips 90366 Healthy life expectancy at birth (2 rows)" in (
+        result.summary()
+    )
+    result = import_file(path, framework.indicators.get(number=1))  # Fingertips 90366
+    assert result.created == 2
+    # A beacon indicator with no identifier of its publisher cannot tell which rows are its own.
+    with pytest.raises(ReadError, match="several indicators"):
+        import_file(path, framework.indicators.get(number=3))
+
+
+def test_a_file_of_another_indicator_is_refused(framework, tmp_path):
+    from indicators.tests.test_readers import fingertips, fingertips_row
+
+    path = write(tmp_path, fingertips([fingertips_row()]))  # Fingertips 90362
+    with pytest.raises(ReadError, match="indicator 1 is Fingertips 90366"):
+        import_file(path, framework.indicators.get(number=1))
+    assert not IndicatorValue.objects.exists()
+    # One with no identifier of its own takes it.
+    assert import_file(path, framework.indicators.get(number=3)).created == 1
+
+
+def test_without_indicator_the_command_follows_the_file_s_own_identifiers(framework, tmp_path):
+    from io import StringIO
+
+    from indicators.tests.test_readers import fingertips, fingertips_row
+
+    path = write(
+        tmp_path,
+        fingertips(
+            [
+                fingertips_row(),
+                fingertips_row(id="90366", value="77.1", lower="76.5", upper="77.7"),
+                fingertips_row(id="93014", value="61.0", lower="58.0", upper="64.0"),
+            ]
+        ),
+    )
+    out = StringIO()
+    call_command("import_indicator_values", str(path), stdout=out)
+    assert out.getvalue().splitlines() == [
+        "Indicator 1: 1 created, 0 revised, 0 unchanged; skipped, as other indicators: "
+        "Fingertips 93014 Healthy life expectancy at birth (1 row).",
+        "Indicator 2: 1 created, 0 revised, 0 unchanged; skipped, as other indicators: "
+        "Fingertips 93014 Healthy life expectancy at birth (1 row).",
+    ]
+    tidy = write(tmp_path, TIDY + "E08000011,Knowsley,2020 - 22,58.2,Worse,Female\n", "tidy.csv")
+    with pytest.raises(CommandError, match="--indicator NUMBER"):
+        call_command("import_indicator_values", str(tidy))
