@@ -248,7 +248,11 @@ def _monitoring(user, indicator, round_, places, latest_by_place) -> list[dict]:
     entries: dict[int, list[Entry]] = defaultdict(list)
     statuses = {}
     if round_ is not None:
-        visible = access.restrict(Entry.objects.filter(round=round_, indicators=indicator), user, access.VIEW)
+        # By number: the round may be of an earlier version of the framework (indicators.rug._activity).
+        linked = Entry.objects.filter(
+            round=round_, indicators__number=indicator.number, indicators__framework=round_.framework_id
+        )
+        visible = access.restrict(linked, user, access.VIEW)
         for entry in visible.prefetch_related("places").order_by("position", "pk"):
             for place in entry.places.all():
                 entries[place.pk].append(entry)
@@ -258,7 +262,11 @@ def _monitoring(user, indicator, round_, places, latest_by_place) -> list[dict]:
         }
     actions: dict[int, list[Action]] = defaultdict(list)
     visible_actions = access.restrict(
-        Action.objects.filter(indicator=indicator).select_related("commission"), user, access.VIEW
+        Action.objects.filter(
+            indicator__number=indicator.number, indicator__framework__system=indicator.framework.system_id
+        ).select_related("commission"),
+        user,
+        access.VIEW,
     )
     for action in visible_actions.order_by("due", "pk"):
         actions[action.commission.place_id].append(action)

@@ -202,31 +202,38 @@ def _series_values(framework: Framework, areas: list[Area]) -> dict[tuple, dict[
 
 
 def _activity(user, framework: Framework, round_: Round | None, places: list[Place]):
-    """{(indicator id, place id): count} of the entries of ``round_`` and the commission actions ``user`` may see."""
+    """{(indicator number, place id): count} of the entries of ``round_`` and the commission actions ``user`` may see.
+
+    Counted by the indicator's number, not its row: a round of an earlier framework version links the
+    indicators of that version, which a later version keeps under the same numbers.
+    """
     place_ids = [place.pk for place in places]
     entries: dict[tuple[int, int], int] = {}
     if round_ is not None:
         visible = access.restrict(Entry.objects.filter(round=round_), user, access.VIEW)
         for row in (
-            visible.filter(places__in=place_ids, indicators__framework=framework)
-            .values("indicators", "places")
+            visible.filter(places__in=place_ids, indicators__framework=round_.framework_id)
+            .values("indicators__number", "places")
             .annotate(n=Count("pk", distinct=True))
         ):
-            entries[row["indicators"], row["places"]] = row["n"]
+            entries[row["indicators__number"], row["places"]] = row["n"]
     actions: dict[tuple[int, int], int] = {}
     visible_actions = access.restrict(Action.objects.exclude(status=Action.Status.DROPPED), user, access.VIEW)
     for row in (
-        visible_actions.filter(indicator__framework=framework, commission__place__in=place_ids)
-        .values("indicator", "commission__place")
+        visible_actions.filter(indicator__framework__system=framework.system_id, commission__place__in=place_ids)
+        .values("indicator__number", "commission__place")
         .annotate(n=Count("pk"))
     ):
-        actions[row["indicator"], row["commission__place"]] = row["n"]
+        actions[row["indicator__number"], row["commission__place"]] = row["n"]
     return entries, actions
 
 
 def _latest_round(user, framework: Framework) -> Round | None:
-    """The round the overlay counts: the open one (the latest, if several), else the latest closed."""
-    rounds = access.restrict(Round.objects.filter(framework=framework), user, access.VIEW)
+    """The round the overlay counts: the system's open one (the latest, if several), else its latest closed.
+
+    Any version of the system's framework: the open round may well be of the version before the current.
+    """
+    rounds = access.restrict(Round.objects.filter(framework__system=framework.system_id), user, access.VIEW)
     is_open = Case(When(status=Round.Status.OPEN, then=Value(0)), default=Value(1))
     return rounds.order_by(is_open, F("period_start").desc(nulls_last=True), "-pk").first()
 
@@ -286,8 +293,8 @@ def build_rug(
             for area, place in columns:
                 cell = Cell(area=area, comparator=place is None)
                 if place is not None and overlay:
-                    cell.entries = entries.get((indicator.pk, place.pk), 0)
-                    cell.actions = actions.get((indicator.pk, place.pk), 0)
+                    cell.entries = entries.get((indicator.number, place.pk), 0)
+                    cell.actions = actions.get((indicator.number, place.pk), 0)
                 if area is not None and area.pk and series.period:
                     value = by_cell.get((area.pk, series.period))
                     cell.value = value

@@ -377,3 +377,40 @@ def test_the_rug_counts_each_place_s_better_similar_and_worse(world, figures):
     assert totals["Cheshire East"] == {"Better": 1, "Similar": 0, "Worse": 0}
     page = client_for(world, "viewer").get(reverse("indicators:rug")).content.decode()
     assert "0 better, 0 similar, 1 worse" in page
+
+
+def test_after_a_new_framework_version_the_open_round_s_activity_still_counts(world, figures):
+    from atf import versions
+
+    action = link_activity(world, figures)
+    new = versions.new_version(world.framework, user=world.users.reviewer)
+    assert world.rounds.open.framework == world.framework  # the open round keeps version 1
+    lead = client_for(world, "lead")
+    response = lead.get(reverse("indicators:rug_csv"), {"framework": new.slug})
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    knowsley = next(
+        r for r in rows if r["indicator"] == "2" and r["series"] == "Female" and r["area_name"] == "Knowsley"
+    )
+    assert (knowsley["entries"], knowsley["value"]) == ("1", "53.7")  # the values were copied to version 2 too
+    st_helens = next(
+        r for r in rows if r["indicator"] == "2" and r["series"] == "Female" and r["area_name"] == "St Helens"
+    )
+    secretariat_rows = csv.DictReader(
+        io.StringIO(
+            client_for(world, "secretariat")
+            .get(reverse("indicators:rug_csv"), {"framework": new.slug})
+            .content.decode("utf-8-sig")
+        )
+    )
+    assert st_helens["actions"] == str(visible_action_count(world.users.lead, action))
+    assert any(
+        r["area_name"] == "St Helens" and r["indicator"] == "2" and r["actions"] == "1" for r in secretariat_rows
+    )
+    page = lead.get(reverse("indicators:indicator_detail", args=[2]), {"framework": new.slug}).content.decode()
+    assert "Knowsley draft family hub" in page and "version 2" in page
+
+
+def visible_action_count(user, action):
+    from commissions.models import Action
+
+    return Action.objects.for_user(user).filter(pk=action.pk).count()
