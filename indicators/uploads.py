@@ -28,7 +28,7 @@ from atf import limits, outputs, uploadhandler
 from atf.models import BeaconIndicator
 from boroughs.models import Place
 
-from .comparison import compare
+from .comparison import BY_INTERVALS, BY_PUBLISHER, with_england
 from .exporting import ENGLAND
 from .importing import SHOWN, ImportResult, describe_source, import_values
 from .models import IndicatorValue
@@ -213,6 +213,8 @@ class PreviewRow:
     before: object = None  # the value held before, for a revision
     before_lower_95: object = None
     before_upper_95: object = None
+    changes: str = ""  # what a revision changes, in words: "value, 95% interval"
+    before_comparison: str = ""
 
 
 def _england(reading: Reading, indicator: BeaconIndicator) -> dict:
@@ -229,16 +231,42 @@ def _england(reading: Reading, indicator: BeaconIndicator) -> dict:
     return {**held, **in_file}
 
 
-def preview_rows(planned: list, england: dict, indicator: BeaconIndicator) -> list[PreviewRow]:
+FIELD_NAMES = {
+    "value": "value",
+    "lower_95": "95% interval",
+    "upper_95": "95% interval",
+    "lower_998": "99.8% interval",
+    "upper_998": "99.8% interval",
+    "count": "count",
+    "denominator": "denominator",
+    "note": "note",
+    "source_comparison": "publisher's comparison",
+}
+
+
+def _shown(number):
+    """A number as published (58.2, not 58.200000 as held), or None."""
+    return None if number is None else f"{number.normalize():f}"
+
+
+def preview_rows(planned: list, england: dict, indicator: BeaconIndicator, carried=None) -> list[PreviewRow]:
     rows = []
     for item in planned:
         value = item.value
-        ours = ""
+        ours, by = "", ""
         if value.area_code != ENGLAND:
             reference = england.get((value.period.label, value.sex, value.age))
-            ours = compare(value.value, value.lower_95, value.upper_95, reference, indicator.polarity).value
+            comparison, by = with_england(
+                value.value, value.lower_95, value.upper_95, reference, indicator.polarity, value.source_comparison
+            )
+            ours = comparison.value + (" (the publisher's)" if by == BY_PUBLISHER else "")
         theirs = value.source_comparison
         before = item.before or {}
+        changed = [
+            name
+            for name, held in before.items()
+            if (carried is None or name in carried) and held != getattr(value, name)
+        ]
         rows.append(
             PreviewRow(
                 kind=item.kind,
@@ -248,16 +276,18 @@ def preview_rows(planned: list, england: dict, indicator: BeaconIndicator) -> li
                 period=value.period.label,
                 sex=value.sex,
                 breakdown=value.breakdown,
-                value=value.value,
-                lower_95=value.lower_95,
-                upper_95=value.upper_95,
+                value=_shown(value.value),
+                lower_95=_shown(value.lower_95),
+                upper_95=_shown(value.upper_95),
                 ours=ours,
                 theirs=theirs,
-                # As in the export: a publisher's Better, Similar or Worse that ours does not give.
-                disagrees=bool(ours) and theirs in {"Better", "Similar", "Worse"} and theirs != ours,
-                before=before.get("value"),
-                before_lower_95=before.get("lower_95"),
-                before_upper_95=before.get("upper_95"),
+                # As in the export: a publisher's Better, Similar or Worse that the intervals do not give.
+                disagrees=by == BY_INTERVALS and theirs in {"Better", "Similar", "Worse"} and theirs != ours,
+                before=_shown(before.get("value")),
+                before_lower_95=_shown(before.get("lower_95")),
+                before_upper_95=_shown(before.get("upper_95")),
+                changes=", ".join(dict.fromkeys(FIELD_NAMES[name] for name in changed)),
+                before_comparison=before.get("source_comparison", ""),
             )
         )
     return rows
@@ -267,12 +297,12 @@ def preview(reading: Reading, result: ImportResult, indicator: BeaconIndicator) 
     """The preview page's context: counts, skipped areas, revisions old -> new, a sample of the rows."""
     england = _england(reading, indicator)
     taken = result.created + result.updated + result.unchanged
-    sample = preview_rows(result.sample, england, indicator)
+    sample = preview_rows(result.sample, england, indicator, reading.carried)
     return {
         "reading": reading,
         "result": result,
         "skipped": [(code, name, rows) for code, (name, rows) in sorted(result.skipped.items())],
-        "revisions": preview_rows(result.revisions, england, indicator),
+        "revisions": preview_rows(result.revisions, england, indicator, reading.carried),
         "sample": sample,
         "taken": taken,
         "shown": SHOWN,

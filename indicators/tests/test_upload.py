@@ -135,8 +135,29 @@ def test_a_re_upload_shows_revisions_old_to_new_and_nothing_to_import_when_uncha
     revised = first.replace("57.1", "57.4")
     page = reviewer.get(preview_url(token_of(post_file(reviewer, target, "revised.csv", revised.encode()))))
     [row] = page.context["revisions"]
-    assert (str(row.before), str(row.value), row.area_name) == ("57.100000", "57.4", "Knowsley")
-    assert "<del>57.100000</del>" in page.content.decode() and "<ins>57.4</ins>" in page.content.decode()
+    # Numbers as published, not as held (57.100000), and what changes said in words.
+    assert (row.before, row.value, row.area_name, row.changes) == ("57.1", "57.4", "Knowsley", "value")
+    assert "<del>57.1</del>" in page.content.decode() and "<ins>57.4</ins>" in page.content.decode()
+
+
+def test_a_label_the_file_adds_is_the_revision_shown_and_no_interval_is_lost(world, reviewer):
+    target = indicator(world, 2)
+    ons = (
+        "areacd,areanm,geography,indicator,period,observation,measure,unit,lci_95,uci_95,status,notes\n"
+        "E92000001,England,Country,Female healthy life expectancy,2020-01-01/P3Y,63.6,Years,yrs,63.4,63.8,,\n"
+        "E08000011,Knowsley,UA,Female healthy life expectancy,2020-01-01/P3Y,57.1,Years,yrs,55.0,59.2,,\n"
+    )
+    reviewer.post(preview_url(token_of(post_file(reviewer, target, "ons.csv", ons.encode()))))
+    labels = (
+        TIDY + "E92000001,England,2020 - 22,63.6,Not compared,Female\nE08000011,Knowsley,2020 - 22,57.1,Worse,Female\n"
+    )
+    page = reviewer.get(preview_url(token_of(post_file(reviewer, target, "labels.csv", labels.encode()))))
+    changes = {row.area_name: row.changes for row in page.context["revisions"]}
+    assert changes == {"England": "publisher's comparison", "Knowsley": "publisher's comparison"}
+    knowsley = next(row for row in page.context["sample"] if row.area_name == "Knowsley")
+    # No interval in this file: our comparison is the publisher's, said to be, and no disagreement.
+    assert (knowsley.ours, knowsley.disagrees) == ("Worse (the publisher's)", False)
+    assert page.context["disagreements"] == 0
 
 
 def test_a_tidy_xlsx_and_a_tidy_csv_with_count_denominator_and_note(world, reviewer):
