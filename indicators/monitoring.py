@@ -42,6 +42,7 @@ class Line:
     points: str = ""
     dots: list[tuple[float, float, str]] = field(default_factory=list)
     label_y: float | None = None
+    label_x: float = 0
 
 
 @dataclass
@@ -50,6 +51,7 @@ class Chart:
     description: str
     periods: list[str]
     lines: list[Line]
+    years: list[int] = field(default_factory=list)  # each period's end year, where the chart places it
     x_ticks: list[tuple[float, str]] = field(default_factory=list)
     y_ticks: list[tuple[float, str]] = field(default_factory=list)
     width: int = WIDTH
@@ -86,8 +88,12 @@ def draw(chart: Chart) -> Chart:
     plot_width = WIDTH - LEFT - RIGHT
     plot_height = HEIGHT - TOP - BOTTOM
 
+    # Periods sit at their years, so a gap in the publishing (2017-19, then 2020-22) shows as one.
+    years = chart.years or list(range(len(chart.periods)))
+    span = (years[-1] - years[0]) or 1
+
     def x(index: int) -> float:
-        return LEFT + (plot_width * index / (len(chart.periods) - 1) if len(chart.periods) > 1 else plot_width / 2)
+        return LEFT + (plot_width * (years[index] - years[0]) / span if len(years) > 1 else plot_width / 2)
 
     def y(value: Decimal) -> float:
         return round(TOP + float((high - value) / (high - low)) * plot_height, 1)
@@ -108,8 +114,26 @@ def draw(chart: Chart) -> Chart:
     for line in labelled:
         wanted = line.dots[-1][1]
         line.label_y = wanted if previous is None else max(wanted, previous + 14)
+        line.label_x = line.dots[-1][0] + 8
         previous = line.label_y
     return chart
+
+
+def _describe(lines: list[Line], periods: list[str], highlight: Place | None) -> str:
+    """The chart in words, naming only the lines it has."""
+    roles = {line.role for line in lines}
+    parts = [
+        "England the thick black line" if "england" in roles else "",
+        "the North West the dotted grey line" if "region" in roles else "",
+        "the ICS the dashed blue line" if "ics" in roles else "",
+        f"{highlight.name} the thick purple line" if highlight and "highlight" in roles else "",
+        "the other boroughs thin grey lines" if "borough" in roles else "",
+    ]
+    return (
+        f"Line chart of {len(lines)} areas over {len(periods)} period{'s' if len(periods) != 1 else ''}: "
+        + ", ".join(part for part in parts if part)
+        + ". The table below it gives every value."
+    )
 
 
 PHRASES = {"Better": "better than England", "Similar": "similar to England", "Worse": "worse than England"}
@@ -216,13 +240,9 @@ def indicator_page(user, framework: Framework, indicator: BeaconIndicator, highl
             Chart(
                 title=f"{indicator.name}{', ' + label if label != 'Persons' else ''}{unit}, "
                 f"{periods[0]} to {periods[-1]}",
-                description=(
-                    f"Line chart of {len(lines)} areas over {len(periods)} periods. England is the thick black line, "
-                    "the ICS the dashed blue line"
-                    + (f", {highlight.name} the thick purple line" if highlight else "")
-                    + ", the other boroughs thin grey lines. The table beside it gives every value."
-                ),
+                description=_describe(lines, periods, highlight),
                 periods=periods,
+                years=[year for (year, _), _ in sorted({(period_key(v), v.period_label) for v in cells.values()})],
                 lines=lines,
             )
         )

@@ -400,7 +400,7 @@ def long_rows(rug: Rug):
                 column.code,
                 column.name,
                 _number(cell.value),
-                rug.comparator if cell.comparison else "",
+                rug.comparator.removeprefix("the ") if cell.comparison else "",
                 cell.comparison,
                 ("publisher" if cell.as_published else "confidence intervals, " + rug.level) if cell.comparison else "",
                 series.baseline if cell.since_baseline else "",
@@ -431,6 +431,7 @@ def rug_workbook(rug: Rug, attribution: str) -> bytes:
 
     book = Workbook(write_only=True)
     grid = book.create_sheet("Tartan rug")
+    grid.freeze_panes = "D3"  # the indicator, series and period columns and the header stay in view
     grid.append([xlsx_cell(grid, f"{rug.framework}: compared with {rug.comparator} ({rug.level} intervals)")])
     header = ["Indicator", "Series", "Period", *(column.name for column in rug.columns)]
     grid.append([xlsx_cell(grid, text) for text in header])

@@ -66,7 +66,8 @@ def chosen_framework(request) -> tuple[Framework, list[Framework]]:
 
 def _rugs(request):
     framework, frameworks = chosen_framework(request)
-    form = RugOptions(request.GET or None)
+    # Bound even with no choice made, so that the page shows England and 95% chosen.
+    form = RugOptions({"against": request.GET.get("against", "england"), "level": request.GET.get("level", "95")})
     options = form.options()
     rug = tartan.build_rug(request.user, framework, **options)
     wards = tartan.ward_places(framework)
@@ -140,9 +141,9 @@ def values_csv(request):
 def _highlighted_place(request, framework: Framework) -> Place | None:
     """The borough to draw out on the chart: the one asked for (``?place=slug``), else the lead's own."""
     boroughs = Place.objects.filter(system=framework.system, kind=Place.Kind.BOROUGH)
-    slug = request.GET.get("place")
-    if slug:
-        return boroughs.filter(slug=slug).first()
+    if "place" in request.GET:  # chosen, "None" included
+        slug = request.GET["place"]
+        return boroughs.filter(slug=slug).first() if slug else None
     own = [place.pk for place in access.scope_for(request.user).lead_places]
     return boroughs.filter(pk__in=own).order_by("name").first() if own else None
 

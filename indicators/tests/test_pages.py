@@ -257,6 +257,7 @@ def test_the_rug_downloads_as_csv_and_as_a_workbook_with_its_colours(world, figu
     response = client.get(reverse("indicators:rug_xlsx"))
     book = load_workbook(io.BytesIO(response.content))
     grid = book["Tartan rug"]
+    assert grid.freeze_panes == "D3"
     header = [cell.value for cell in grid[2]]
     row = next(
         r for r in grid.iter_rows(min_row=3) if r[0].value and r[0].value.startswith("2.") and r[1].value == "Female"
@@ -414,3 +415,22 @@ def visible_action_count(user, action):
     from commissions.models import Action
 
     return Action.objects.for_user(user).filter(pk=action.pk).count()
+
+
+def test_the_chart_places_periods_at_their_years_and_none_draws_no_borough_out(world, figures):
+    lead = client_for(world, "lead")
+    page = lead.get(reverse("indicators:indicator_detail", args=[2]), {"place": ""})
+    chart = page.context["series"][0].chart
+    # 2019 - 21, 2020 - 22, then 2022 - 24: the gap of a year shows as twice the step.
+    xs = [x for x, _ in chart.x_ticks]
+    assert abs((xs[2] - xs[1]) - 2 * (xs[1] - xs[0])) < 0.5
+    assert "thick purple" not in page.content.decode() and page.context["highlight"] is None
+    # Only the lines it has are described: this chart has no ICS line.
+    assert "ICS" not in chart.description and "England the thick black line" in chart.description
+
+
+def test_the_rug_s_comparison_choices_show_what_is_chosen(world, figures):
+    page = client_for(world, "viewer").get(reverse("indicators:rug")).content.decode()
+    assert 'value="england" checked' in page and 'value="95" checked' in page
+    page = client_for(world, "viewer").get(reverse("indicators:rug"), {"level": "99.8"}).content.decode()
+    assert 'value="99.8" checked' in page and "At the 99.8% level a place is compared only where" in page
