@@ -45,7 +45,7 @@ def _full_year(start: int, end: str) -> int:
 
 def _checked(start: int, years: int, label: str, kind: str) -> Period:
     if not 1900 <= start <= 2100 or not 1 <= years <= 20:
-        raise PeriodError(f"“{label}” is not a period between 1900 and 2100 of up to 20 years.")
+        raise PeriodError(f"“{label}” is not a period between 1900 and 2100 of up to 20 years")
     return Period(start, years, label, kind)
 
 
@@ -60,7 +60,7 @@ def parse_period(text: str) -> Period:
     if match := SPLIT.match(label):
         start = int(match["start"])
         if _full_year(start, match["end"]) != start + 1:
-            raise PeriodError(f"“{label}” is not a financial or academic year: its years do not follow on.")
+            raise PeriodError(f"“{label}” is not a financial or academic year: its years do not follow on")
         return _checked(start, 1, label, "split")
     if match := SPLIT_SPAN.match(label):
         start = int(match["start"])
@@ -78,8 +78,8 @@ def parse_period(text: str) -> Period:
                 return _checked(start, 1, first, "split")
             last = start + years - 1
             return _checked(start, years, f"{first} - {last % 100:02d}/{(last + 1) % 100:02d}", "split")
-        raise PeriodError(f"“{label}” starts in a month no publisher's year starts in (January, April, September).")
+        raise PeriodError(f"“{label}” starts in a month no publisher's year starts in (January, April, September)")
     raise PeriodError(
         f"“{label}” is not a period: write a year (2022), years (2020 - 22), a financial or academic year "
-        "(2020/21) or an ISO interval (2022-01-01/P3Y)."
+        "(2020/21) or an ISO interval (2022-01-01/P3Y)"
     )
