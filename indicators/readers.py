@@ -308,6 +308,11 @@ def _number(text: str, what: str) -> Decimal | None:
     cleaned = text.replace(",", "").strip()
     if cleaned.lower() in {"", "-", ":", "x", "na", "n/a", ".", "*", "[x]", "[c]", "[z]"}:
         return None
+    if cleaned.startswith("="):
+        raise ValueError(
+            f"the {what} “{text[:40]}” is a formula: copy the cells and paste them back as values "
+            "(Paste Special, Values), then save and upload again"
+        )
     try:
         number = Decimal(cleaned)
     except InvalidOperation:
