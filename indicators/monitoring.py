@@ -260,7 +260,41 @@ def indicator_page(user, framework: Framework, indicator: BeaconIndicator, highl
         "places": places,
         "highlight": highlight,
         "baseline_year": baseline_year,
+        "revisions": revisions(indicator),
     }
+
+
+REVISIONS_SHOWN = 200
+
+
+@dataclass
+class Revision:
+    area: str
+    period: str
+    sex: str
+    versions: list[tuple]  # (value as published, since when, source), oldest first
+
+
+def revisions(indicator: BeaconIndicator) -> list[Revision]:
+    """The values of ``indicator`` a later import revised, each with every figure it was published as, and when.
+
+    From the values' history, in one query: what was shown as published on a given day can be told.
+    """
+    History = IndicatorValue.history.model
+    revised = History.objects.filter(indicator_id=indicator.pk, history_type="~").values("id")
+    rows = (
+        History.objects.filter(id__in=revised, breakdown="")
+        .select_related("area")
+        .order_by("area__name", "period_start", "sex", "id", "history_date")
+        .only("id", "area__name", "period_label", "sex", "value", "history_date", "source")[: REVISIONS_SHOWN * 4]
+    )
+    by_value: dict[int, Revision] = {}
+    for row in rows:
+        revision = by_value.setdefault(row.id, Revision(row.area.name, row.period_label, row.sex, []))
+        shown = _fmt(row.value) if row.value is not None else "missing"
+        if not revision.versions or revision.versions[-1][0] != shown:
+            revision.versions.append((shown, row.history_date, row.source))
+    return [revision for revision in by_value.values() if len(revision.versions) > 1][:REVISIONS_SHOWN]
 
 
 def _monitoring(user, indicator, round_, places, latest_by_place) -> list[dict]:

@@ -434,3 +434,12 @@ def test_the_rug_s_comparison_choices_show_what_is_chosen(world, figures):
     assert 'value="england" checked' in page and 'value="95" checked' in page
     page = client_for(world, "viewer").get(reverse("indicators:rug"), {"level": "99.8"}).content.decode()
     assert 'value="99.8" checked' in page and "At the 99.8% level a place is compared only where" in page
+
+
+def test_a_revised_value_shows_each_figure_it_was_published_as(world, figures, hle):
+    import_values([value(CODES["knowsley"], "2022 - 24", "54.0", "52", "56")], hle, source="ONS (file revised.csv)")
+    page = client_for(world, "viewer").get(reverse("indicators:indicator_detail", args=[2]))
+    [revision] = page.context["revisions"]
+    assert (revision.area, revision.period, revision.sex) == ("Knowsley", "2022 - 24", "Female")
+    assert [shown for shown, _, _ in revision.versions] == ["53.7", "54"]
+    assert "53.7 from" in page.content.decode() and "(ONS (file revised.csv))" in page.content.decode()
