@@ -423,3 +423,48 @@ def test_the_rug_and_an_indicator_page_read_in_words_and_pass_axe(browser, live_
     page.emulate_media(media="print")
     assert not page.locator("header.nhsuk-header").is_visible() and page.locator("#rug").is_visible()
     page.close()
+
+
+def test_a_reviewer_imports_values_on_the_pages_and_makes_a_framework_version(browser, live_server, demo, tmp_path):
+    from atf.reference import INDICATOR_METADATA
+    from indicators.models import IndicatorValue
+
+    hle = demo.framework.indicators.get(number=2)
+    hle.polarity, hle.unit, hle.source_identifier = INDICATOR_METADATA[2]
+    hle.save()
+    path = tmp_path / "healthy-life-expectancy.csv"
+    path.write_text(
+        "areacd,areanm,geography,indicator,period,observation,measure,unit,lci_95,uci_95,status,notes\n"
+        "E92000001,England,Country,Female healthy life expectancy,2022-01-01/P3Y,61.3,Years,yrs,61.1,61.5,,\n"
+        "E08000011,Knowsley,UA,Female healthy life expectancy,2022-01-01/P3Y,53.7,Years,yrs,48.7,58.7,,\n"
+        "E08000009,Trafford,UA,Female healthy life expectancy,2022-01-01/P3Y,64.0,Years,yrs,60.0,68.0,,\n"
+    )
+    page = browser.new_page()
+    sign_in(page, live_server, "ics-reviewer")
+    page.get_by_role("link", name="Import indicator values").first.click()
+    check_accessibility(page)
+    # A wrong file first: the error sits by its field, and nothing is kept.
+    bad = tmp_path / "notes.csv"
+    bad.write_text("these,are\nnot,values\n")
+    page.get_by_label("Beacon indicator").select_option(label="2. Healthy life expectancy, Female, Male (Live)")
+    page.get_by_label("File of values").set_input_files(str(bad))
+    page.get_by_role("button", name="Check the file").click()
+    assert page.locator(".nhsuk-error-message").count() >= 1
+    check_accessibility(page)
+    page.get_by_label("Beacon indicator").select_option(label="2. Healthy life expectancy, Female, Male (Live)")
+    page.get_by_label("File of values").set_input_files(str(path))
+    page.get_by_role("button", name="Check the file").click()
+    assert "Trafford" in page.content()  # skipped, and said
+    check_accessibility(page)
+    page.get_by_role("button", name="Import these values").click()
+    assert IndicatorValue.objects.count() == 2
+    page.goto(f"{live_server.url}/indicators/")
+    assert "53.7" in page.locator("#rug").inner_text() and "Worse" in page.locator("#rug").inner_text()
+    page.goto(f"{live_server.url}/frameworks/")
+    check_accessibility(page)
+    page.get_by_role("link", name=demo.framework.title, exact=False).first.click()
+    check_accessibility(page)
+    page.get_by_role("button", name="Make a new version").click()
+    assert "version 2" in page.content()
+    check_accessibility(page)
+    page.close()
