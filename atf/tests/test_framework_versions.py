@@ -249,21 +249,25 @@ def test_old_rounds_keep_their_version_and_a_new_round_gets_the_new_one(world):
     assert not Round.objects.filter(name="Old one").exists()
 
 
-def test_import_indicator_values_goes_to_the_current_version(world, monkeypatch, tmp_path):
-    from indicators.management.commands import import_indicator_values as command
+def test_import_indicator_values_goes_to_the_current_version(world, tmp_path):
+    from indicators.models import IndicatorValue
 
-    chosen = []
+    def values_file(figure):
+        path = tmp_path / f"{figure}.csv"
+        path.write_text(f"area_code,area_name,period,value,inequality\nE08000011,Knowsley,2020 - 22,{figure},Female\n")
+        return str(path)
 
-    class Result:
-        def summary(self):
-            return "nothing"
+    def held(framework):
+        return list(IndicatorValue.objects.filter(indicator__framework=framework).values_list("value", flat=True))
 
-    monkeypatch.setattr(command, "import_file", lambda path, indicator, dry_run: chosen.append(indicator) or Result())
-    call_command("import_indicator_values", str(tmp_path / "x.csv"), indicator=1)
+    call_command("import_indicator_values", values_file("77.1"), indicator=1)
+    assert held(world.framework) == [Decimal("77.1")]
     new = versions.new_version(world.framework, user=world.users.reviewer)
-    call_command("import_indicator_values", str(tmp_path / "x.csv"), indicator=1)
-    call_command("import_indicator_values", str(tmp_path / "x.csv"), indicator=1, framework=world.framework.slug)
-    assert [i.framework for i in chosen] == [world.framework, new, world.framework]
+    assert held(new) == [Decimal("77.1")]  # copied with the version
+    call_command("import_indicator_values", values_file("77.2"), indicator=1)
+    assert held(new) == [Decimal("77.2")] and held(world.framework) == [Decimal("77.1")]
+    call_command("import_indicator_values", values_file("77.3"), indicator=1, framework=world.framework.slug)
+    assert held(world.framework) == [Decimal("77.3")] and held(new) == [Decimal("77.2")]
 
 
 def test_import_stocktake_makes_new_rounds_on_the_current_version(framework, django_user_model, monkeypatch):
