@@ -11,6 +11,7 @@ a calendar year.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -49,6 +50,7 @@ def _checked(start: int, years: int, label: str, kind: str) -> Period:
     return Period(start, years, label, kind)
 
 
+@functools.lru_cache(maxsize=4096)  # a file gives the same few periods on thousands of rows
 def parse_period(text: str) -> Period:
     """The period ``text`` names, its label kept (with spaces tidied) or, for an ISO interval, made as Fingertips'."""
     label = " ".join(str(text).split())

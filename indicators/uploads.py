@@ -183,7 +183,11 @@ def confirm(request, upload: Upload, indicator: BeaconIndicator) -> tuple[Readin
     try:
         reading = read_file(claimed)
         result = import_values(
-            reading.values, indicator, source=describe_source(reading.layout, upload.name), carried=reading.carried
+            reading.values,
+            indicator,
+            source=describe_source(reading.layout, upload.name),
+            carried=reading.carried,
+            user=request.user,
         )
         state = IMPORTED
     finally:

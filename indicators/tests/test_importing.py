@@ -215,3 +215,21 @@ def test_without_indicator_the_command_follows_the_file_s_own_identifiers(framew
     tidy = write(tmp_path, TIDY + "E08000011,Knowsley,2020 - 22,58.2,Worse,Female\n", "tidy.csv")
     with pytest.raises(CommandError, match="--indicator NUMBER"):
         call_command("import_indicator_values", str(tidy))
+
+
+def test_each_new_value_has_its_history_row_naming_the_importer(hle, tmp_path, django_user_model):
+    from indicators.importing import import_values
+    from indicators.readers import read_file
+
+    user = django_user_model.objects.create_user("importer", password="a long enough password")
+    path = write(
+        tmp_path,
+        TIDY + "E08000013,St. Helens,2020 - 22,58.4,Worse,Female\nE92000001,England,2020 - 22,63.6,,Female\n",
+    )
+    reading = read_file(path)
+    import_values(reading.values, hle, source="x", carried=reading.carried, user=user)
+    history = IndicatorValue.history.filter(indicator=hle)
+    assert history.count() == 2 and {h.history_type for h in history} == {"+"}
+    assert {h.history_user for h in history} == {user}
+    held = {v.pk: (v.value, v.source_comparison) for v in IndicatorValue.objects.filter(indicator=hle)}
+    assert {h.id: (h.value, h.source_comparison) for h in history} == held
