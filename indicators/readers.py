@@ -237,6 +237,14 @@ def _read_rows(header: list[str], rows, *, workbook: bool = False) -> Reading:
             raise ReadError([f"the file has more than {MAX_ROWS:,} rows; split it by indicator or by period"])
         if not any(cell.strip() for cell in cells):
             continue
+        if len(cells) < len(header):
+            if not workbook:  # a CSV row short of the header's columns: a file cut off, or a line broken
+                problems.append(
+                    f"row {number} has {len(cells)} of the header's {len(header)} columns: the file may have been "
+                    "cut short or a line broken; save the whole file again"
+                )
+                continue
+            cells = [*cells, *[""] * (len(header) - len(cells))]  # a sheet leaves trailing empty cells out
         row = dict(zip(header, (cell.strip() for cell in cells), strict=False))
         if layout == "template" and not any(row.get(name) for name in TEMPLATE_FILLED):
             blank += 1  # an area's row of the template left as it came: nothing reported for it

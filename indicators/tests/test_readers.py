@@ -124,6 +124,7 @@ def test_an_older_tidy_layout_with_a_significance_column():
         ("area_code,period,value\nKnowsley,2020,3\n", "row 2: the area code “Knowsley” is not an ONS code"),
         ("area_code,period,value\nE08000011,last year,3\n", "row 2: “last year” is not a period"),
         ("area_code,period,value\nE08000011,2022,=50+5\n", "row 2: the value “=50+5” is a formula: copy the cells"),
+        ("area_code,period,value\nE08000011,2022,50\nE08000012,20", "row 3 has 2 of the header's 3 columns"),
         ("area_code,period,value\nE08000011,2020,three\n", "row 2: the value “three” is not a number"),
         ("area_code,period,value\nE08000011,2020,1e400\n", "row 2: the value “1e400” is not a number a publisher"),
         ("area_code,period,value,inequality\nE08000011,2020,3,Other\n", "the sex “Other” is not Female"),

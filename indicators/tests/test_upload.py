@@ -492,3 +492,12 @@ def test_an_anonymous_confirm_goes_to_sign_in_and_imports_nothing(world, reviewe
     response = Client().post(preview_url(token))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
     assert IndicatorValue.objects.count() == 0
+
+
+def test_a_file_cut_short_is_refused_beside_the_field_not_a_server_error(world, reviewer):
+    target = indicator(world, 1)
+    cut = (TIDY + "E08000011,Knowsley,2020 - 22,77.1,Worse,Female\nE08000012,Liverpool,2020 - 22,7").encode()
+    response = post_file(reviewer, target, "cut.csv", cut)
+    assert response.status_code == 200
+    assert "row 3 has 4 of the header&#x27;s 6 columns" in response.content.decode()
+    assert not IndicatorValue.objects.exists()
