@@ -59,6 +59,21 @@ class ImportResult:
     # Rows of other indicators in the file (a Fingertips download of several), by the publisher's identifier:
     # (their name, rows skipped).
     other_indicators: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # What the file calls its indicator, where it says: shown beside the one chosen, to be checked.
+    file_indicators: list[str] = field(default_factory=list)
+    # Revisions of a value by more than a fifth: rare for a publisher's revision, usual for the wrong file.
+    large_revisions: int = 0
+    large_example: str = ""
+
+    @property
+    def warning(self) -> str:
+        if not self.large_revisions:
+            return ""
+        return (
+            f"{self.large_revisions} value{'' if self.large_revisions == 1 else 's'} would change by more than a "
+            f"fifth (such as {self.large_example}): a publisher's revision is rarely that large. Check the file "
+            "is for this indicator"
+        )
 
     def summary(self) -> str:
         text = f"{self.created} created, {self.updated} revised, {self.unchanged} unchanged"
@@ -154,6 +169,7 @@ def import_values(
     """Import ``values`` into ``indicator``; ``carried``, the fields the file has columns for (all, if None)."""
     result = ImportResult(dry_run=dry_run)
     values, result.other_indicators = of_indicator(values, indicator)
+    result.file_indicators = sorted({value.indicator_name for value in values if value.indicator_name})[:5]
     compared = [name for name in FIGURES + TEXTS if carried is None or name in carried]
     with transaction.atomic():
         # One import of an indicator at a time: the rows it inserts are then told by their ids alone.
@@ -206,6 +222,12 @@ def import_values(
                 planned = PlannedValue("revised", value, area, {name: getattr(row, name) for name in figures})
                 _show(result.sample, planned)
                 _show(result.revisions, planned)
+                if "value" in compared and _far_apart(row.value, value.value):
+                    result.large_revisions += 1
+                    result.large_example = result.large_example or (
+                        f"{area.name}, {value.period.label}, {value.sex}: "
+                        f"{row.value.normalize():f} to {value.value.normalize():f}"
+                    )
                 for name in compared:
                     setattr(row, name, figures[name])
                 row.source = source or row.source
@@ -224,6 +246,13 @@ def import_values(
         if dry_run:
             transaction.set_rollback(True)
     return result
+
+
+def _far_apart(held, new) -> bool:
+    """Do two values of one area and period differ by more than a fifth of the held one?"""
+    if held is None or new is None:
+        return False
+    return abs(new - held) > abs(held) / 5
 
 
 NEW_COLUMNS = (

@@ -32,7 +32,7 @@ from .comparison import BY_INTERVALS, BY_PUBLISHER, with_england
 from .exporting import ENGLAND
 from .importing import SHOWN, ImportResult, describe_source, import_values
 from .models import IndicatorValue
-from .readers import OLE_SIGNATURE, TEMPLATE, ZIP_SIGNATURE, ReadError, Reading, read_file
+from .readers import COLUMNS_OF, OLE_SIGNATURE, TEMPLATE, ZIP_SIGNATURE, ReadError, Reading, read_file
 
 DIRECTORY = "indicator-files"  # also in stocktake/management/commands/purge_uploads.py
 SESSION_KEY = "indicator_value_uploads"
@@ -312,6 +312,10 @@ def preview(reading: Reading, result: ImportResult, indicator: BeaconIndicator) 
         "shown": SHOWN,
         "disagreements": sum(row.disagrees for row in sample),
         "has_changes": bool(result.created or result.updated),
+        # What a revision leaves as held, the file having no column for it.
+        "kept_columns": list(
+            dict.fromkeys(FIELD_NAMES[name] for name in COLUMNS_OF[reading.layout] if name not in reading.carried)
+        ),
     }
 
 

@@ -501,3 +501,34 @@ def test_a_file_cut_short_is_refused_beside_the_field_not_a_server_error(world, 
     assert response.status_code == 200
     assert "row 3 has 4 of the header&#x27;s 6 columns" in response.content.decode()
     assert not IndicatorValue.objects.exists()
+
+
+def test_the_wrong_file_for_an_indicator_is_flagged_before_import(world, reviewer):
+    target = indicator(world, 18)  # activity levels: high is good
+    active = (
+        "area_code,area_name,period,indicator,value,compared_to_England,inequality\n"
+        "E08000011,Knowsley,2022/23,Percentage of physically active adults,62.9,Worse,NA\n"
+    )
+    reviewer.post(preview_url(token_of(post_file(reviewer, target, "active.csv", active.encode()))))
+    inactive = active.replace("active adults,62.9", "inactive adults,27.7")
+    page = reviewer.get(preview_url(token_of(post_file(reviewer, target, "inactive.csv", inactive.encode()))))
+    text = page.content.decode()
+    assert "“Percentage of physically inactive adults”" in text
+    assert "Is this the right file?" in text and "Knowsley, 2022/23, Persons: 62.9 to 27.7" in text
+    # The file's columns it lacks are kept as held, and it says so.
+    assert "The file has no 95% interval, count, denominator, note columns: the values held keep theirs." in text
+
+
+def test_the_command_names_the_file_s_indicator_and_warns_of_large_revisions(world, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    path = tmp_path / "v.csv"
+    path.write_text("area_code,area_name,period,indicator,value\nE08000011,Knowsley,2022/23,Physically active,62.9\n")
+    call_command("import_indicator_values", str(path), indicator=18)
+    path.write_text("area_code,area_name,period,indicator,value\nE08000011,Knowsley,2022/23,Physically inactive,27.7\n")
+    out, err = StringIO(), StringIO()
+    call_command("import_indicator_values", str(path), indicator=18, dry_run=True, stdout=out, stderr=err)
+    assert "The file names its indicator “Physically inactive”; this is “Activity levels”." in out.getvalue()
+    assert "Warning: 1 value would change by more than a fifth" in err.getvalue()

@@ -47,6 +47,11 @@ class Command(BaseCommand):
                         ours = {b.source_identifier for b in chosen}
                         result.other_indicators = {k: v for k, v in result.other_indicators.items() if k not in ours}
                     self.stdout.write(f"Indicator {beacon.number}: {result.summary()}.")
+                    if result.file_indicators and len(chosen) == 1:
+                        named = "; ".join(f"“{name}”" for name in result.file_indicators)
+                        self.stdout.write(f"  The file names its indicator {named}; this is “{beacon.name}”.")
+                    if result.warning:
+                        self.stderr.write(f"  Warning: {result.warning}.")
         except ReadError as exc:
             raise CommandError(str(exc)) from exc
 
