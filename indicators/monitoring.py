@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -98,7 +99,10 @@ def draw(chart: Chart) -> Chart:
     def y(value: Decimal) -> float:
         return round(TOP + float((high - value) / (high - low)) * plot_height, 1)
 
-    chart.x_ticks = [(round(x(i), 1), label) for i, label in enumerate(chart.periods)]
+    # A label is about 60 units wide: where they would run together, only every second (or third) is named.
+    gaps = [x(i) - x(i - 1) for i in range(1, len(years))]
+    step = max(1, math.ceil(60 / min(gaps))) if gaps and min(gaps) > 0 else 1
+    chart.x_ticks = [(round(x(i), 1), label) for i, label in enumerate(chart.periods) if i % step == 0]
     tick = low
     while tick <= high:
         chart.y_ticks.append((y(tick), _fmt(tick)))

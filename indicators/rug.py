@@ -169,11 +169,14 @@ class Rug:
     def totals(self) -> list[dict[str, int] | None]:
         """Per column, how many series are better, similar and worse (None for England and the region)."""
         totals = [None if column.comparator else {"Better": 0, "Similar": 0, "Worse": 0} for column in self.columns]
+        valued = [False] * len(self.columns)
         for series in self.series:
-            for counts, cell in zip(totals, series.cells, strict=True):
+            for index, (counts, cell) in enumerate(zip(totals, series.cells, strict=True)):
+                valued[index] = valued[index] or bool(cell.shown_value)
                 if counts is not None and cell.comparison in counts:
                     counts[cell.comparison] += 1
-        return totals
+        # A place with no figures at all has nothing to total (not "0 better, 0 similar, 0 worse").
+        return [counts if has_values else None for counts, has_values in zip(totals, valued, strict=True)]
 
 
 def _series_values(framework: Framework, areas: list[Area]) -> dict[tuple, dict[tuple, IndicatorValue]]:

@@ -32,13 +32,11 @@ class RugOptions(forms.Form):
     against = forms.ChoiceField(
         label="Compare with",
         choices=[("england", "England"), ("region", "North West")],
-        required=False,
         widget=forms.RadioSelect,
     )
     level = forms.ChoiceField(
         label="Confidence level",
         choices=[("95", "95%"), ("99.8", "99.8%")],
-        required=False,
         widget=forms.RadioSelect,
     )
 
@@ -132,9 +130,12 @@ def values_csv(request):
     values = IndicatorValue.objects.for_user(request.user).filter(indicator__framework=framework)
     number = request.GET.get("indicator", "")
     name = f"indicator-values-{framework.slug}"
-    if number.isdigit():
-        values = values.filter(indicator__number=int(number))
-        name += f"-{int(number)}"
+    if number:  # one indicator: one of this framework's, or there is nothing to give
+        indicator = get_object_or_404(framework.indicators, number=int(number)) if number.isdigit() else None
+        if indicator is None:
+            raise Http404("No such indicator.")
+        values = values.filter(indicator=indicator)
+        name += f"-{indicator.number}"
     return download(value_rows(values), "csv", name)
 
 

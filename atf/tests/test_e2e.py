@@ -412,7 +412,7 @@ def test_the_rug_and_an_indicator_page_read_in_words_and_pass_axe(browser, live_
     page.get_by_text("Change the comparison").click()
     page.get_by_label("North West").check()
     page.get_by_role("button", name="Show the rug").click()
-    assert "compared with the North West" in rug.locator("caption").inner_text()
+    assert "compared with the North West" in page.locator("#rug-caption").inner_text()
     check_accessibility(page)
     page.get_by_role("link", name="2. Healthy life expectancy, Female, Male").first.click()
     assert page.locator("svg.atf-chart[role=img]").count() == 2  # Female and Male

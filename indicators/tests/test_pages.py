@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -291,7 +292,8 @@ def test_the_values_download_is_the_export(world, figures):
     assert {row["indicator"] for row in rows} == {"2"}
     knowsley = next(r for r in rows if r["area_code"] == CODES["knowsley"] and r["period_label"] == "2022 - 24")
     assert (knowsley["value"], knowsley["compared_to_england"]) == ("53.7", "Worse")
-    assert client.get(reverse("indicators:values_csv"), {"indicator": "99"}).status_code == 200
+    assert client.get(reverse("indicators:values_csv"), {"indicator": "99"}).status_code == 404
+    assert client.get(reverse("indicators:values_csv"), {"indicator": "abc"}).status_code == 404
 
 
 def test_the_indicator_page_draws_the_trend_as_accessible_svg_with_its_table(world, figures):
@@ -443,3 +445,21 @@ def test_a_revised_value_shows_each_figure_it_was_published_as(world, figures, h
     assert (revision.area, revision.period, revision.sex) == ("Knowsley", "2022 - 24", "Female")
     assert [shown for shown, _, _ in revision.versions] == ["53.7", "54"]
     assert "53.7 from" in page.content.decode() and "(ONS (file revised.csv))" in page.content.decode()
+
+
+def test_crowded_period_labels_are_thinned_so_none_overlap():
+    from indicators.monitoring import Chart, Line, draw
+
+    periods = [f"{year} - {str(year + 2)[-2:]}" for year in range(2011, 2023)]
+    chart = draw(
+        Chart(
+            title="t",
+            description="d",
+            periods=periods,
+            years=[year + 2 for year in range(2011, 2023)],
+            lines=[Line("England", "E92000001", "england", [Decimal(60 + i % 3) for i in range(12)])],
+        )
+    )
+    xs = [x for x, _ in chart.x_ticks]
+    assert 3 <= len(xs) < 12 and all(b - a >= 60 for a, b in itertools.pairwise(xs))
+    assert len(chart.lines[0].dots) == 12  # every value is still drawn
