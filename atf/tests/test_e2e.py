@@ -468,3 +468,18 @@ def test_a_reviewer_imports_values_on_the_pages_and_makes_a_framework_version(br
     assert "version 2" in page.content()
     check_accessibility(page)
     page.close()
+
+
+def test_a_forgotten_password_is_asked_for_by_keyboard_and_passes_axe(browser, live_server, demo):
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_role("link", name="Forgotten your password?").click()
+    check_accessibility(page)
+    page.get_by_role("button", name="Send the link").click()  # no address: said beside the field
+    assert page.locator("#id_email-error").is_visible()
+    check_accessibility(page)
+    page.get_by_label("Email address").fill("someone@example.org")
+    page.get_by_label("Email address").press("Enter")
+    assert page.get_by_role("heading", name="Check your email").is_visible()
+    check_accessibility(page)
+    page.close()

@@ -664,6 +664,11 @@ SITE_ROUTES = {
     "admin:jsi18n": ([], {"anonymous": 302}, 200),
     "admin:app_list": (["stocktake"], {"anonymous": 302, "nobody": 404}, 200),
     "admin:view_on_site": (["1", "1"], {"anonymous": 302}, 404),
+    # Password reset (atf/tests/test_password_reset.py): open to all, answering alike whoever asks.
+    "password_reset": ([], {}, 200),
+    "password_reset_done": ([], {}, 200),
+    "password_reset_confirm": (["MQ", "not-a-token"], {}, 200),
+    "password_reset_complete": ([], {}, 200),
     # Health checks (atf/health.py): open to all, signed in or not.
     "healthz": ([], {}, 200),
     "readyz": ([], {}, 200),

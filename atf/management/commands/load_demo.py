@@ -90,8 +90,12 @@ class Command(BaseCommand):
             wanted.append((f"secretariat-{slug}", Role.SECRETARIAT, commission, False))
         for username, role, target, superuser in wanted:
             user, created = User.objects.get_or_create(
-                username=username, defaults={"is_staff": True, "is_superuser": superuser}
+                username=username,
+                defaults={"is_staff": True, "is_superuser": superuser, "email": f"{username}@example.org"},
             )
+            if not user.email:  # a demo user made before they had addresses
+                user.email = f"{username}@example.org"
+                user.save(update_fields=["email"])
             if created or reset:
                 user.set_password(password)
                 user.save()
