@@ -21,6 +21,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.db.models import Max, Sum
 from django.shortcuts import render
 from django.utils import timezone
@@ -76,3 +77,15 @@ def lockout_response(request, original_response=None, credentials=None):
         {"minutes": minutes, "support": getattr(settings, "SIGN_IN_HELP", "")},
         status=429,
     )
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's view; once the password is changed, the account's failed sign-ins are forgotten, so that
+    someone else's guessing no longer holds its owner back."""
+
+    def form_valid(self, form):
+        from axes.utils import reset
+
+        response = super().form_valid(form)
+        reset(username=form.user.get_username())
+        return response

@@ -161,3 +161,15 @@ def test_email_is_configured_from_the_environment(environment, backend):
         check=True,
     ).stdout.split()
     assert out == [backend, environment.get("EMAIL_PORT", "25")]
+
+
+def test_a_new_password_clears_the_failed_sign_ins_that_held_its_owner_back(smtp, people):
+    for _ in range(7):  # someone guessing: the pair is held back
+        signs_in("lead-knowsley", "a wrong guess at it")
+    assert not signs_in("lead-knowsley", PASSWORD)  # held back, even with the right password
+    client = Client()
+    ask(client, "lead-knowsley@example.org")
+    [(_, message)] = smtp.messages
+    page = client.get(reset_link(message), follow=True)
+    client.post(page.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert signs_in("lead-knowsley", NEW_PASSWORD)
