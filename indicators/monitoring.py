@@ -26,7 +26,7 @@ from stocktake.models import Entry, Return
 
 from .comparison import BY_PUBLISHER, with_england
 from .models import Area, IndicatorValue
-from .rug import DEFAULT_BASELINE_YEAR, ENGLAND, NORTH_WEST, _latest_round, end_year, period_key
+from .rug import DEFAULT_BASELINE_YEAR, ENGLAND, NORTH_WEST, end_year, latest_round, period_key, series_label
 
 # The chart's geometry, in SVG user units.
 WIDTH, HEIGHT = 720, 360
@@ -160,11 +160,6 @@ class SeriesView:
     baseline: str
 
 
-def _series_label(sex: str, age: str) -> str:
-    parts = [sex if sex != "Persons" else "", age if age not in ("", "All ages") else ""]
-    return ", ".join(part for part in parts if part) or "Persons"
-
-
 def indicator_page(user, framework: Framework, indicator: BeaconIndicator, highlight: Place | None = None) -> dict:
     places = sorted(
         Place.objects.filter(system=framework.system, kind__in=[Place.Kind.ICS, Place.Kind.BOROUGH]),
@@ -189,7 +184,7 @@ def indicator_page(user, framework: Framework, indicator: BeaconIndicator, highl
     series_views = []
     latest_by_place: dict[int, list[tuple[str, IndicatorValue, str]]] = defaultdict(list)
     for (sex, age), cells in sorted(by_series.items()):
-        label = _series_label(sex, age)
+        label = series_label(sex, age) or "Persons"
         periods = [p for _, p in sorted({(period_key(v), v.period_label) for v in cells.values()})]
         before = [v.period_label for v in sorted(cells.values(), key=period_key) if end_year(v) <= baseline_year]
         baseline = before[-1] if before else ""
@@ -252,7 +247,7 @@ def indicator_page(user, framework: Framework, indicator: BeaconIndicator, highl
         )
         series_views.append(SeriesView(label=label, periods=periods, rows=rows, chart=chart, baseline=baseline))
 
-    round_ = _latest_round(user, framework)
+    round_ = latest_round(user, framework)
     monitoring = _monitoring(user, indicator, round_, places, latest_by_place)
     return {
         "framework": framework,

@@ -131,6 +131,11 @@ class Cell:
         return self.entries == 0 and self.actions == 0
 
 
+def series_label(sex: str, age: str) -> str:
+    """A series by what sets it apart: "Female", "Male, 65+ yrs"; blank for persons of all ages."""
+    return ", ".join(part for part in (sex if sex != "Persons" else "", age) if part)
+
+
 @dataclass
 class Series:
     indicator: BeaconIndicator
@@ -143,8 +148,7 @@ class Series:
 
     @property
     def label(self) -> str:
-        parts = [self.sex if self.sex != "Persons" else "", self.age if self.age not in ("", "All ages") else ""]
-        return ", ".join(part for part in parts if part)
+        return series_label(self.sex, self.age)
 
 
 @dataclass
@@ -231,7 +235,7 @@ def _activity(user, framework: Framework, round_: Round | None, places: list[Pla
     return entries, actions
 
 
-def _latest_round(user, framework: Framework) -> Round | None:
+def latest_round(user, framework: Framework) -> Round | None:
     """The round the overlay counts: the system's open one (the latest, if several), else its latest closed.
 
     Any version of the system's framework: the open round may well be of the version before the current.
@@ -272,7 +276,7 @@ def build_rug(
     areas = [area for area, _ in columns if area is not None and area.pk]
     values = _series_values(framework, areas)
     indicators = list(framework.indicators.select_related("theme").order_by("number"))
-    round_ = _latest_round(user, framework) if overlay else None
+    round_ = latest_round(user, framework) if overlay else None
     entries, actions = _activity(user, framework, round_, places) if overlay else ({}, {})
     baseline_year = framework.baseline_year or DEFAULT_BASELINE_YEAR
     sources: set[str] = set()

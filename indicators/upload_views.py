@@ -20,7 +20,6 @@ from django.views.decorators.http import require_POST
 
 from atf import access, outputs
 from atf.models import BeaconIndicator, Framework
-from boroughs.models import Place
 
 from . import uploads
 from .forms import IndicatorValuesUploadForm
@@ -31,15 +30,11 @@ LOCALLY_REPORTED = (12, 20, 21)
 
 
 def _frameworks(user) -> list[Framework]:
-    """The current framework of each system the user is ICS staff of (every system, for a superuser)."""
-    scope = access.scope_for(user)
-    if scope.superuser:
-        systems = Place.objects.filter(kind=Place.Kind.ICS)
-    elif scope.reviewer_systems:
-        systems = Place.objects.filter(pk__in=scope.reviewer_systems)
-    else:
+    """The current framework of each system the user is ICS staff of: those the one rule lets them change."""
+    frameworks = list(Framework.objects.for_user(user, access.CHANGE).filter(Framework.newest()))
+    if not frameworks:
         raise PermissionDenied("Only ICS reviewers import indicator values.")
-    return [framework for system in systems if (framework := Framework.current_for(system)) is not None]
+    return frameworks
 
 
 def _indicators(user):

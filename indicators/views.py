@@ -131,9 +131,9 @@ def values_csv(request):
     number = request.GET.get("indicator", "")
     name = f"indicator-values-{framework.slug}"
     if number:  # one indicator: one of this framework's, or there is nothing to give
-        indicator = get_object_or_404(framework.indicators, number=int(number)) if number.isdigit() else None
-        if indicator is None:
+        if not number.isdigit():
             raise Http404("No such indicator.")
+        indicator = get_object_or_404(framework.indicators, number=int(number))
         values = values.filter(indicator=indicator)
         name += f"-{indicator.number}"
     return download(value_rows(values), "csv", name)
