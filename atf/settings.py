@@ -72,6 +72,12 @@ INSTALLED_APPS = [
     "commissions",
     "stocktake",
     "indicators",
+    "notifications",
+    "jobs",
+    "calendars",
+    # Background work: Django's tasks framework (backported), with its tasks kept in the database.
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -305,3 +311,11 @@ EMAIL_BACKEND = (
 )
 # How long a password reset link works: a day.
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(60 * 60 * 24)))
+
+# Where the application is reached, for the links in mails and calendar feeds (which are read outside any
+# request). Without it, links are made for http://localhost:8000, as under `make run`.
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
+
+# Background work (mail, large imports and exports): tasks are kept in the database and run by
+# `manage.py db_worker` (started by `make run` beside the web server), so no other server is needed.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

@@ -760,6 +760,12 @@ def covered_url_names() -> set[str]:
     from indicators.tests.test_pages import INDICATOR_PAGES
 
     covered |= set(INDICATOR_PAGES)
+    # Each of these apps keeps its own rows beside its tests: url name -> what its test proves.
+    from calendars.tests.test_pages import CALENDAR_PAGES
+    from jobs.tests.test_pages import JOB_PAGES
+    from notifications.tests.test_pages import NOTIFICATION_PAGES
+
+    covered |= set(NOTIFICATION_PAGES) | set(JOB_PAGES) | set(CALENDAR_PAGES)
     return covered
 
 
