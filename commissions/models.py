@@ -59,6 +59,15 @@ class Member(models.Model):
     role_title = models.CharField(max_length=200, help_text="e.g. “Director of Public Health”.")
     organisation = models.CharField(max_length=200, blank=True)
     person_name = models.CharField(max_length=200, blank=True, help_text="Optional: many seats are held by a role.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="commission_seats",
+        help_text="Where the seat's holder signs in here: they are told when minutes are ready, and of the actions "
+        "they own.",
+    )
     starts = models.DateField(null=True, blank=True)
     ends = models.DateField(null=True, blank=True)
 
