@@ -144,3 +144,11 @@ def world(framework, places, django_user_model):
         commissions=commissions,
         users=users,
     )
+
+
+@pytest.fixture
+def run_jobs(db):
+    """Run the queued background jobs (``jobs.tests.helpers.run_queued_jobs``): call it after a confirm."""
+    from jobs.tests.helpers import run_queued_jobs
+
+    return run_queued_jobs

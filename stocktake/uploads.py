@@ -5,8 +5,9 @@ entries file as ``MEDIA_ROOT/entry-files/<random>.csv`` or ``.xlsx``) and
 remembered in the uploader's session under that random token. The client
 only ever sends the token back: a token this session did not store is
 unknown, so no request can name a file the server did not save itself.
-Confirming re-reads the stored file and plans again (the round may have
-changed since the preview), so what is written is always checked afresh.
+Confirming hands the stored file to a background job (``jobs``), which
+re-reads it and plans again as the same user (the round may have changed
+since the preview), so what is written is always checked afresh.
 
 No file outlives its use for long: one refused is deleted at once, one
 confirmed when confirmed; a session keeps its newest few previews, and
@@ -208,6 +209,55 @@ def plan_upload(upload: Upload, user) -> tuple[ImportPlan, Framework]:
         upload.path.unlink(missing_ok=True)
         raise
     return plan, framework
+
+
+def start_import(request, upload: Upload, round_, place):
+    """Hand a checked upload to a background job that imports it (``confirm_upload``, as the same user).
+
+    The job takes the file over (moves it), so a second confirm of the token finds no upload; None if an
+    earlier confirm took it first.
+    """
+    from jobs import work
+    from jobs.models import Job
+
+    named = f"“{upload.name}”" if upload.name else "the workbook"
+    try:
+        job = work.start(
+            request.user,
+            Job.Kind.WORKBOOK_IMPORT,
+            f"Import {named} into {place}'s return for “{round_}”",
+            params={
+                "round": round_.pk,
+                "place": place.pk,
+                "framework": upload.framework_id,
+                "round_name": upload.round_name,
+                "name": upload.name,
+            },
+            input_file=upload.path,
+        )
+    except work.AlreadyClaimed:
+        job = None
+    forget(request, upload.token)
+    return job
+
+
+def start_entry_file_import(request, entry_file: EntryFile, expected: str):
+    """Hand a checked flat entries file to a background job that imports it (``import_flat_file``, as the user)."""
+    from jobs import work
+    from jobs.models import Job
+
+    try:
+        job = work.start(
+            request.user,
+            Job.Kind.ENTRIES_IMPORT,
+            f"Import entries from “{entry_file.name}”",
+            params={"name": entry_file.name, "expect": expected},
+            input_file=entry_file.path,
+        )
+    except work.AlreadyClaimed:
+        job = None
+    forget_entry_file(request, entry_file)
+    return job
 
 
 def confirm_upload(upload: Upload, user):

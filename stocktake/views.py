@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -21,6 +22,8 @@ from atf.models import SystemRecommendation, Theme
 from atf.text import word_diff
 from atf.versioning import StaleVersion
 from boroughs.models import Place
+from jobs import work
+from jobs.models import Job
 
 from . import coverage, returns, transitions, uploads
 from .exporter import ExportError, workbook_response
@@ -518,6 +521,12 @@ def return_reopen(request, round_slug, place_slug):
 
 def round_workbook(request, round_slug):
     round_ = _round(request, round_slug)
+    entries = access.restrict(Entry.objects.filter(round=round_), request.user, access.VIEW)
+    if entries.count() > work.export_rows():
+        job = work.start(
+            request.user, Job.Kind.WORKBOOK_EXPORT, f"The workbook of “{round_}”", params={"round": round_.pk}
+        )
+        return redirect(job)
     try:
         return workbook_response(round_, request.user)
     except ExportError as exc:
@@ -563,16 +572,12 @@ def return_upload_confirm(request, round_slug, place_slug, token):
     if upload is None:
         messages.error(request, "That upload has expired. Upload the workbook again.")
         return redirect("stocktake:return_upload", round_.slug, place.slug)
-    try:
-        plan, _ = uploads.confirm_upload(upload, request.user)
-    except WorkbookError as exc:
-        messages.error(
-            request, str(exc) if "nothing was imported" in str(exc).lower() else f"Nothing was imported. {exc}"
-        )
+    # Checked as before (the user may change this return; the file is this session's): a job imports it.
+    job = uploads.start_import(request, upload, round_, place)
+    if job is None:
+        messages.error(request, "That upload has expired. Upload the workbook again.")
         return redirect("stocktake:return_upload", round_.slug, place.slug)
-    uploads.forget(request, token)
-    messages.success(request, f"Workbook imported: {plan.full_summary()}.")
-    return redirect("stocktake:return_detail", round_.slug, place.slug)
+    return redirect(job)
 
 
 COVERAGE_VIEWS = {
@@ -613,18 +618,41 @@ def _coverage_workbook(round_, view, places, rows) -> HttpResponse:
     return outputs.download(cells, "xlsx", f"{round_.slug}-coverage-{view}", sheet_title="Coverage")
 
 
-def entry_list(request):
+def _entries_filtered(request):
     entries = access.restrict(
         Entry.objects.select_related("round", "theme", "system_recommendation").prefetch_related("places"),
         request.user,
         access.VIEW,
     )
     filterset = EntryFilterSet(request.GET or None, queryset=entries, request=request)
-    table = EntryTable(filterset.qs)
-    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    return filterset, EntryTable(filterset.qs)
+
+
+def entries_table(user, query) -> tuple[EntryTable, object]:
+    """The entries table as ``entry_list`` exports it for ``user`` and the query ``query`` (a QueryDict)."""
+    asked = SimpleNamespace(user=user, GET=query)
+    filterset, table = _entries_filtered(asked)
+    RequestConfig(asked, paginate=False).configure(table)
+    return table, filterset.qs
+
+
+def entry_list(request):
+    filterset, table = _entries_filtered(request)
     export_format = request.GET.get("_export")
     if export_format in ("csv", "xlsx"):
+        if filterset.qs.count() > work.export_rows():
+            query = request.GET.copy()
+            query.pop("_export", None)
+            job = work.start(
+                request.user,
+                Job.Kind.ENTRIES_EXPORT,
+                f"Entries export ({export_format.upper()})",
+                params={"query": query.urlencode(), "format": export_format},
+            )
+            return redirect(job)
+        RequestConfig(request, paginate={"per_page": 50}).configure(table)
         return outputs.table_download(table, export_format, "entries")
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
     return render(request, "stocktake/entry_list.html", {"table": table, "filter": filterset})
 
 
