@@ -20,6 +20,8 @@ from django.views.decorators.http import require_POST
 
 from atf import access, outputs
 from atf.models import BeaconIndicator, Framework
+from jobs.models import Job
+from jobs.work import visible_jobs
 
 from . import uploads
 from .forms import IndicatorValuesUploadForm
@@ -37,7 +39,8 @@ def _frameworks(user) -> list[Framework]:
     return frameworks
 
 
-def _indicators(user):
+def importable_indicators(user):
+    """The indicators of the frameworks the user imports into (PermissionDenied if none): also the job's check."""
     frameworks = _frameworks(user)
     return (
         BeaconIndicator.objects.filter(framework__in=frameworks)
@@ -48,7 +51,7 @@ def _indicators(user):
 
 def _upload_of(request, token: str) -> tuple[uploads.Upload, BeaconIndicator]:
     """This session's upload under ``token`` and its indicator, still one the user imports into; else 404."""
-    indicators = _indicators(request.user)
+    indicators = importable_indicators(request.user)
     upload = uploads.recall(request, token)
     if upload is None:
         raise Http404("No such upload in this session.")
@@ -60,7 +63,25 @@ def _upload_of(request, token: str) -> tuple[uploads.Upload, BeaconIndicator]:
 
 def _said_done(request, upload: uploads.Upload, indicator: BeaconIndicator):
     """A finished token, seen again (a second confirm, the back button): say what became of it, import nothing."""
-    if upload.state == uploads.IMPORTED:
+    job = (
+        visible_jobs(request.user).filter(pk=upload.job).first()
+        if upload.state == uploads.QUEUED and upload.job
+        else None
+    )
+    if job is not None and job.status != Job.Status.DONE:
+        # Sent to a background job: how it went is on the job's page.
+        went = "could not be imported" if job.status == Job.Status.FAILED else "are being imported"
+        messages.info(
+            request,
+            format_html(
+                'The values in “{}” {}; nothing was imported again. <a href="{}">See how the import went</a>.',
+                upload.name,
+                went,
+                job.get_absolute_url(),
+            ),
+        )
+        return redirect("indicators:upload")
+    if upload.state == uploads.IMPORTED or job is not None:
         messages.info(
             request,
             format_html(
@@ -88,7 +109,7 @@ def _templates(indicators) -> tuple[list, list]:
 
 
 def upload(request):
-    indicators = _indicators(request.user)
+    indicators = importable_indicators(request.user)
     posted = request.method == "POST"  # bound even when empty, so that a post with nothing chosen says so
     form = IndicatorValuesUploadForm(
         request.POST if posted else None, request.FILES if posted else None, indicators=indicators
@@ -128,28 +149,13 @@ def upload_preview(request, token):
 
 
 def _confirm(request, stored, indicator):
+    """Checked as the preview was (this session's file, an indicator the user imports into): a job imports it."""
     try:
-        _, result = uploads.confirm(request, stored, indicator)
+        job = uploads.confirm(request, stored, indicator)
     except uploads.AlreadyDone:
         stored.state = uploads.EXPIRED
         return _said_done(request, stored, indicator)
-    except ReadError as exc:
-        messages.error(request, f"{exc} Upload the file again to see what it would change now.")
-        return redirect("indicators:upload")
-    messages.success(
-        request,
-        format_html(
-            'Indicator {} values imported from “{}”: {}. <a href="{}">See indicator {}</a> or '
-            '<a href="{}">the tartan rug</a>.',
-            indicator.number,
-            stored.name,
-            result.summary(),
-            reverse("indicators:indicator_detail", args=[indicator.number]),
-            indicator.number,
-            reverse("indicators:rug"),
-        ),
-    )
-    return redirect("indicators:upload")
+    return redirect(job)
 
 
 @require_POST
@@ -162,7 +168,7 @@ def upload_discard(request, token):
 
 
 def _template_indicator(request, number: int) -> BeaconIndicator:
-    indicators = _indicators(request.user).filter(number=number)
+    indicators = importable_indicators(request.user).filter(number=number)
     if slug := request.GET.get("framework"):
         indicators = indicators.filter(framework__slug=slug)
     indicator = indicators.first()  # one system's, for ICS staff of one; a superuser may name the framework

@@ -5,14 +5,15 @@ As with the stocktake workbook (``stocktake.uploads``), a file is stored as
 content) and remembered in the uploader's session under that random token;
 the client only ever sends the token back, so no request can name a file
 the server did not save itself, nor one another session saved. A preview
-reads the file and plans the import as a dry run; confirming reads it
-again and imports it, all or nothing, with what the database holds then.
+reads the file and plans the import as a dry run; confirming hands the file
+to a background job (``jobs``), which reads it again and imports it, all or
+nothing, as the same user, with what the database holds then.
 
 A confirmed or discarded upload is remembered in the session as such (its
-file deleted), so a second confirm of the same token (a double click,
-another tab) is told the values were already imported instead of importing
-them again; the file is claimed by renaming it before it is read, so of two
-confirms at the same moment only one imports. A session keeps its newest
+file handed on or deleted), so a second confirm of the same token (a double
+click, another tab) is told the values are being or were imported instead of
+importing them again; the job claims the file by moving it, so of two
+confirms at the same moment only one starts an import. A session keeps its newest
 few previews; ``manage.py purge_uploads`` deletes any file older than a day.
 """
 
@@ -40,6 +41,7 @@ SUFFIXES = (".csv", ".xlsx")
 KEPT_PER_SESSION = 3  # previews not yet confirmed, each with its file
 FINISHED_KEPT = 20  # confirmed, discarded or expired tokens remembered (no files), to say so on a second try
 PENDING, IMPORTED, DISCARDED, EXPIRED = "", "imported", "discarded", "expired"
+QUEUED = "queued"  # handed to a background job (``confirm``), which imports it
 
 
 class UploadError(Exception):
@@ -72,6 +74,7 @@ class Upload:
     name: str  # as the uploader's computer called it: shown, never used as a path
     suffix: str
     state: str = PENDING
+    job: str = ""  # the background job importing it, once confirmed
 
     @property
     def path(self) -> Path:
@@ -133,27 +136,26 @@ def recall(request, token: str) -> Upload | None:
     kept = request.session.get(SESSION_KEY, {}).get(token)
     if kept is None or not _well_formed(token) or kept.get("suffix") not in SUFFIXES:
         return None
-    upload = Upload(token, kept["indicator"], kept.get("name", ""), kept["suffix"], kept.get("state", PENDING))
+    upload = Upload(
+        token, kept["indicator"], kept.get("name", ""), kept["suffix"], kept.get("state", PENDING), kept.get("job", "")
+    )
     if upload.state == PENDING and not upload.path.exists():
         upload.state = EXPIRED  # deleted by manage.py purge_uploads, or by a confirm in another tab
     return upload
 
 
-def finish(request, upload: Upload, state: str) -> None:
-    """The upload is done with: its file deleted, its token remembered as ``state``."""
+def finish(request, upload: Upload, state: str, *, job: str = "") -> None:
+    """The upload is done with: its file deleted (or handed to a ``job``), its token remembered as ``state``."""
     upload.path.unlink(missing_ok=True)
     uploads = _remembered(request)
     if upload.token in uploads:
-        uploads[upload.token] = {**uploads[upload.token], "state": state}
+        uploads[upload.token] = {**uploads[upload.token], "state": state, **({"job": job} if job else {})}
     _remember(request, uploads)
 
 
 def read(upload: Upload) -> Reading:
     """The stored file read; ReadError for a file that cannot be."""
-    try:
-        return read_file(upload.path)
-    except OSError as exc:
-        raise ReadError(["the uploaded file is no longer there; upload it again"]) from exc
+    return read_path(upload.path)
 
 
 def plan(upload: Upload, indicator: BeaconIndicator) -> tuple[Reading, ImportResult]:
@@ -172,28 +174,41 @@ class AlreadyDone(Exception):
     """The file of this token was imported or discarded by an earlier request."""
 
 
-def confirm(request, upload: Upload, indicator: BeaconIndicator) -> tuple[Reading, ImportResult]:
-    """Import the stored file, all or nothing, once: the file is claimed (renamed) before it is read."""
-    claimed = upload.path.with_name(f"{upload.token}.importing{upload.suffix}")
+def confirm(request, upload: Upload, indicator: BeaconIndicator):
+    """Hand the stored file to a background job that imports it, once: the job claims (moves) the file first.
+
+    The job (``jobs.kinds.indicator_import``) reads it again and imports it,
+    all or nothing, as the same user, with what the database holds then.
+    """
+    from jobs import work
+    from jobs.models import Job
+
     try:
-        upload.path.rename(claimed)
-    except FileNotFoundError:
-        raise AlreadyDone from None
-    state = EXPIRED  # refused on confirm (the data changed since the preview): nothing imported, upload again
-    try:
-        reading = read_file(claimed)
-        result = import_values(
-            reading.values,
-            indicator,
-            source=describe_source(reading.layout, upload.name),
-            carried=reading.carried,
-            user=request.user,
+        job = work.start(
+            request.user,
+            Job.Kind.INDICATOR_IMPORT,
+            f"Import indicator {indicator.number} values from “{upload.name}”",
+            params={"indicator": indicator.pk, "name": upload.name},
+            input_file=upload.path,
         )
-        state = IMPORTED
-    finally:
-        claimed.unlink(missing_ok=True)
-        finish(request, upload, state)
-    return reading, result
+    except work.AlreadyClaimed:
+        raise AlreadyDone from None
+    finish(request, upload, QUEUED, job=str(job.pk))
+    return job
+
+
+def read_path(path: Path) -> Reading:
+    try:
+        return read_file(path)
+    except OSError as exc:
+        raise ReadError(["the uploaded file is no longer there; upload it again"]) from exc
+
+
+def import_reading(reading: Reading, indicator: BeaconIndicator, name: str, user) -> ImportResult:
+    """Import what a file holds, all or nothing, as ``user``."""
+    return import_values(
+        reading.values, indicator, source=describe_source(reading.layout, name), carried=reading.carried, user=user
+    )
 
 
 # What the preview shows ------------------------------------------------------

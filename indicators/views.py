@@ -12,13 +12,15 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.db.models import F
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
 from atf import access
 from atf.models import Framework
 from atf.outputs import XLSX_CONTENT_TYPE, download
 from boroughs.models import Place
+from jobs import work
+from jobs.models import Job
 
 from . import rug as tartan
 from .exporting import value_rows
@@ -136,6 +138,14 @@ def values_csv(request):
         indicator = get_object_or_404(framework.indicators, number=int(number))
         values = values.filter(indicator=indicator)
         name += f"-{indicator.number}"
+    if values.count() > work.export_rows():  # a large file is written by a background job
+        job = work.start(
+            request.user,
+            Job.Kind.VALUES_EXPORT,
+            f"Indicator values of “{framework}”" + (f", indicator {number}" if number else ""),
+            params={"framework": framework.pk, "indicator": int(number) if number else None, "name": name},
+        )
+        return redirect(job)
     return download(value_rows(values), "csv", name)
 
 

@@ -19,13 +19,14 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from atf import limits, outputs
 from atf.tests.test_permission_matrix import ROLES, client_for
 from indicators import uploads
 from indicators.exporting import value_rows
 from indicators.models import IndicatorValue
+from jobs.tests.helpers import run_queued_jobs
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "indicators"
 CHECK = SHARED / "check"
@@ -53,6 +54,20 @@ def token_of(response) -> str:
     match = re.fullmatch(r"/indicators/upload/([\w-]+)/", response["Location"])
     assert match, response["Location"]
     return match[1]
+
+
+def confirm(client, url, *, follow=False):
+    """Post the preview's confirm; the import it starts runs (as the worker would) before anything is read back.
+
+    With ``follow``, the page the confirm leads to: the import's progress page, once the import is done.
+    """
+    response = client.post(url)
+    run_queued_jobs()
+    if not follow or response.status_code != 302:
+        return response
+    page = client.get(response["Location"], follow=True)
+    page.redirect_chain = [(response["Location"], 302), *page.redirect_chain]
+    return page
 
 
 def preview_url(token):
@@ -103,8 +118,8 @@ def test_each_real_layout_is_previewed_then_imported_whole(world, reviewer, sett
         assert area in text and "Skipped, as outside the system" in text
     assert IndicatorValue.objects.count() == 0  # the preview saved nothing
 
-    done = reviewer.post(preview_url(token), follow=True)
-    assert done.redirect_chain[-1][0] == reverse("indicators:upload")
+    done = confirm(reviewer, preview_url(token), follow=True)
+    assert resolve(done.redirect_chain[-1][0]).view_name == "jobs:job_detail"  # the import's progress page, done
     assert IndicatorValue.objects.filter(indicator=target).count() == result.created
     said = done.content.decode()
     assert f"Indicator {number} values imported from “{path.name}”: {result.created} created" in said
@@ -124,7 +139,7 @@ def test_the_fingertips_labels_are_shown_beside_ours_and_agree(world, reviewer):
 def test_a_re_upload_shows_revisions_old_to_new_and_nothing_to_import_when_unchanged(world, reviewer):
     target = indicator(world, 2)
     first = TIDY + "E92000001,England,2020 - 22,63.6,,Female\nE08000011,Knowsley,2020 - 22,57.1,Worse,Female\n"
-    reviewer.post(preview_url(token_of(post_file(reviewer, target, "first.csv", first.encode()))))
+    confirm(reviewer, preview_url(token_of(post_file(reviewer, target, "first.csv", first.encode()))))
     assert IndicatorValue.objects.count() == 2
 
     same = reviewer.get(preview_url(token_of(post_file(reviewer, target, "same.csv", first.encode()))))
@@ -147,7 +162,7 @@ def test_a_label_the_file_adds_is_the_revision_shown_and_no_interval_is_lost(wor
         "E92000001,England,Country,Female healthy life expectancy,2020-01-01/P3Y,63.6,Years,yrs,63.4,63.8,,\n"
         "E08000011,Knowsley,UA,Female healthy life expectancy,2020-01-01/P3Y,57.1,Years,yrs,55.0,59.2,,\n"
     )
-    reviewer.post(preview_url(token_of(post_file(reviewer, target, "ons.csv", ons.encode()))))
+    confirm(reviewer, preview_url(token_of(post_file(reviewer, target, "ons.csv", ons.encode()))))
     labels = (
         TIDY + "E92000001,England,2020 - 22,63.6,Not compared,Female\nE08000011,Knowsley,2020 - 22,57.1,Worse,Female\n"
     )
@@ -171,13 +186,13 @@ def test_a_tidy_xlsx_and_a_tidy_csv_with_count_denominator_and_note(world, revie
     token = token_of(post_file(reviewer, target, "anchors.xlsx", buffer.getvalue()))
     page = reviewer.get(preview_url(token))
     assert "tidy file (area_code, area_name, period, value), as an excel workbook" in page.content.decode().lower()
-    reviewer.post(preview_url(token))
+    confirm(reviewer, preview_url(token))
     value = IndicatorValue.objects.get(indicator=target)
     assert (str(value.value), str(value.count), str(value.denominator)) == ("41.500000", "83.000000", "200.000000")
     assert value.note == "Anchor institutions' own count" and value.area.name == "Liverpool"
 
     text = "area_code,area_name,period,value,count,denominator,note\nE08000013,St Helens,2023/24,39,78,200,local\n"
-    reviewer.post(preview_url(token_of(post_file(reviewer, target, "anchors.csv", text.encode()))))
+    confirm(reviewer, preview_url(token_of(post_file(reviewer, target, "anchors.csv", text.encode()))))
     assert IndicatorValue.objects.get(area__code="E08000013").note == "local"
 
 
@@ -186,7 +201,7 @@ def test_another_system_s_places_are_skipped_as_outside_and_named(world, reviewe
     text = TIDY + "E08000011,Knowsley,2020 - 22,57.1,Worse,Female\nE09000012,Hackney,2020 - 22,62.0,Similar,Female\n"
     page = reviewer.get(preview_url(token_of(post_file(reviewer, target, "two.csv", text.encode()))))
     assert page.context["skipped"] == [("E09000012", "Hackney", 1)]
-    reviewer.post(preview_url(page.context["upload"].token))
+    confirm(reviewer, preview_url(page.context["upload"].token))
     assert list(IndicatorValue.objects.values_list("area__code", flat=True)) == ["E08000011"]
 
 
@@ -220,7 +235,7 @@ def test_the_xlsx_template_round_trip(world, reviewer, settings):
     text = page.content.decode()
     assert "this application&#x27;s template for locally reported values, as an excel workbook" in text.lower()
     assert page.context["result"].created == 2 and page.context["reading"].blank_rows == 8
-    reviewer.post(preview_url(token))
+    confirm(reviewer, preview_url(token))
     held = IndicatorValue.objects.filter(indicator=target).order_by("area__code")
     assert [(v.area.code, v.period_label, str(v.value)) for v in held] == [
         ("E08000011", "2023/24", "61.500000"),
@@ -247,7 +262,7 @@ def test_the_csv_template_imports_as_it_is_and_filled(world, reviewer):
     out = io.StringIO()
     csv.writer(out).writerows(rows)
     token = token_of(post_file(reviewer, target, "filled.csv", out.getvalue().encode()))
-    reviewer.post(preview_url(token))
+    confirm(reviewer, preview_url(token))
     value = IndicatorValue.objects.get(indicator=target)
     assert (value.area.code, value.period_label, value.sex, value.note) == (
         "E08000014",
@@ -342,9 +357,9 @@ def test_a_second_confirm_does_not_import_twice(world, reviewer, settings):
     target = indicator(world, 2)
     text = TIDY + "E08000011,Knowsley,2020 - 22,57.1,Worse,Female\n"
     token = token_of(post_file(reviewer, target, "once.csv", text.encode()))
-    reviewer.post(preview_url(token))
+    confirm(reviewer, preview_url(token))
     value = IndicatorValue.objects.get()
-    again = reviewer.post(preview_url(token), follow=True)
+    again = confirm(reviewer, preview_url(token), follow=True)
     assert "were already imported; nothing was imported again" in again.content.decode()
     assert IndicatorValue.objects.count() == 1 and value.history.count() == 1
     back = reviewer.get(preview_url(token), follow=True)
@@ -356,7 +371,7 @@ def test_a_confirm_in_another_tab_after_the_file_is_claimed_imports_nothing(worl
     token = token_of(post_file(reviewer, target, "tab.csv", (TIDY + "E08000011,K,2020 - 22,57.1,,Male\n").encode()))
     [path] = stored_files(settings)
     path.rename(path.with_name(f"{token}.importing.csv"))  # as a confirm in the other tab does, first
-    response = reviewer.post(preview_url(token), follow=True)
+    response = confirm(reviewer, preview_url(token), follow=True)
     assert "no longer here: it was imported or discarded in another tab" in response.content.decode()
     assert IndicatorValue.objects.count() == 0
 
@@ -380,7 +395,7 @@ def test_discarding_deletes_the_file_and_imports_nothing(world, reviewer, settin
     response = reviewer.post(reverse("indicators:upload_discard", args=[token]), follow=True)
     assert "Nothing was imported from “d.csv”" in response.content.decode()
     assert stored_files(settings) == [] and IndicatorValue.objects.count() == 0
-    assert "was discarded" in reviewer.post(preview_url(token), follow=True).content.decode()
+    assert "was discarded" in confirm(reviewer, preview_url(token), follow=True).content.decode()
     assert IndicatorValue.objects.count() == 0
 
 
@@ -408,7 +423,7 @@ def test_hostile_text_is_shown_escaped(world, reviewer):
     page = reviewer.get(preview_url(token)).content.decode()
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(2)&gt;" in page
     assert "<b onclick" not in page and "&lt;b onclick=alert(3)&gt;x.csv" in page
-    done = reviewer.post(preview_url(token), follow=True).content.decode()
+    done = confirm(reviewer, preview_url(token), follow=True).content.decode()
     assert "<b onclick" not in done and "<img src=x" not in done and "&lt;img src=x" in done
 
 
@@ -476,7 +491,7 @@ def test_a_reviewer_imports_while_a_lead_tries_the_reviewer_s_pages_then_reads_t
     assert reviewer.get(preview_url(token)).status_code == 200
     assert lead.post(reverse("indicators:upload_discard", args=[token])).status_code == 403
     assert IndicatorValue.objects.count() == 0
-    reviewer.post(preview_url(token))
+    confirm(reviewer, preview_url(token))
     created = IndicatorValue.objects.filter(indicator=target).count()
     assert created > 0
 
@@ -509,7 +524,7 @@ def test_the_wrong_file_for_an_indicator_is_flagged_before_import(world, reviewe
         "area_code,area_name,period,indicator,value,compared_to_England,inequality\n"
         "E08000011,Knowsley,2022/23,Percentage of physically active adults,62.9,Worse,NA\n"
     )
-    reviewer.post(preview_url(token_of(post_file(reviewer, target, "active.csv", active.encode()))))
+    confirm(reviewer, preview_url(token_of(post_file(reviewer, target, "active.csv", active.encode()))))
     inactive = active.replace("active adults,62.9", "inactive adults,27.7")
     page = reviewer.get(preview_url(token_of(post_file(reviewer, target, "inactive.csv", inactive.encode()))))
     text = page.content.decode()
