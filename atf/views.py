@@ -69,7 +69,10 @@ def home(request):
         for place in scope.level_lead_places
         if place.system_id == round_.framework.system_id and place.stocktake_heading
     ]
+    from notifications.views import latest_for
+
     context = {
+        "notifications": latest_for(user),
         "activity": activity,
         "memberships": user.memberships.select_related("place", "commission"),
         "open_rounds": open_rounds,

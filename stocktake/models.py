@@ -1,6 +1,9 @@
 """Stocktake rounds and the activity that places report in them."""
 
+import re
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
@@ -13,6 +16,28 @@ from atf.versioning import Versioned
 from boroughs.models import Place
 
 from . import layout
+
+DEFAULT_REMINDER_DAYS = "14, 7, 1"
+
+
+def reminder_day_list(text: str) -> list[int]:
+    """“14, 7, 1” as [14, 7, 1]: the days before a deadline on which reminders go, largest first."""
+    days = set()
+    for part in (text or "").replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not re.fullmatch(r"[0-9]{1,2}", part) or int(part) > 90:
+            raise ValidationError(
+                f"“{part}” is not a number of days: give whole numbers from 0 to 90, separated by commas, "
+                "for example 14, 7, 1"
+            )
+        days.add(int(part))
+    return sorted(days, reverse=True)
+
+
+def validate_reminder_days(text: str) -> None:
+    reminder_day_list(text)
 
 
 class Round(Versioned):
@@ -34,6 +59,14 @@ class Round(Versioned):
     period_start = models.DateField(null=True, blank=True)
     period_end = models.DateField(null=True, blank=True)
     deadline = models.DateField(null=True, blank=True)
+    reminder_days = models.CharField(
+        max_length=60,
+        default=DEFAULT_REMINDER_DAYS,
+        blank=True,
+        validators=[validate_reminder_days],
+        help_text="How many days before its deadline each lead whose return is not submitted is reminded, "
+        "e.g. “14, 7, 1”. Blank: no reminders.",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
 
     objects = ScopedQuerySet.as_manager()
@@ -53,6 +86,13 @@ class Round(Versioned):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
+
+    @property
+    def reminder_day_list(self) -> list[int]:
+        try:
+            return reminder_day_list(self.reminder_days)
+        except ValidationError:
+            return []
 
 
 class Level(models.TextChoices):

@@ -9,7 +9,7 @@ from datetime import date
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
@@ -19,7 +19,7 @@ from atf.text import normalise_characters
 from atf.versioning import StaleVersion
 
 from . import rounds
-from .models import Return, Round
+from .models import DEFAULT_REMINDER_DAYS, Return, Round, reminder_day_list
 from .returns import closed_message
 
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
@@ -51,6 +51,15 @@ def version_from(value: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
+def clean_reminder_days(text: str) -> str:
+    """“7,14 , 1” as “14, 7, 1”, or the message saying what to type instead."""
+    try:
+        days = reminder_day_list(text)
+    except ValidationError as exc:
+        raise forms.ValidationError(exc.messages[0]) from exc
+    return ", ".join(str(d) for d in days)
+
+
 class RoundForm(forms.Form):
     name = forms.CharField(
         label="Name",
@@ -67,6 +76,14 @@ class RoundForm(forms.Form):
     period_start = date_field("Period start")
     period_end = date_field("Period end")
     deadline = date_field("Deadline", help_text="When returns are due. For example, 31/03/2026")
+    reminder_days = forms.CharField(
+        label="Reminder days",
+        required=False,
+        max_length=60,
+        initial=DEFAULT_REMINDER_DAYS,
+        help_text="How many days before the deadline each lead whose return is not submitted is reminded, "
+        "separated by commas. For example, 14, 7, 1. Leave it blank for no reminders.",
+    )
     previous = forms.ModelChoiceField(
         label="Start from the previous round",
         required=False,
@@ -87,6 +104,9 @@ class RoundForm(forms.Form):
             self.initial.setdefault("framework", current.order_by("system__name").first())
         self.fields["previous"].queryset = rounds.copyable_rounds(user)
         self.fields["previous"].label_from_instance = lambda r: f"{r} ({r.get_status_display().lower()})"
+
+    def clean_reminder_days(self):
+        return clean_reminder_days(self.cleaned_data["reminder_days"])
 
     def clean_name(self):
         name = " ".join(normalise_characters(self.cleaned_data["name"]).split())
@@ -134,6 +154,24 @@ class DeadlineForm(forms.Form):
         return version_from(self.cleaned_data["version"])
 
 
+class ScheduleForm(forms.Form):
+    deadline = date_field("Deadline", required=False, help_text="When returns are due. For example, 31/03/2026")
+    reminder_days = forms.CharField(
+        label="Reminder days",
+        required=False,
+        max_length=60,
+        help_text="How many days before the deadline each lead whose return is not submitted is reminded, "
+        "separated by commas. For example, 14, 7, 1. Leave it blank for no reminders.",
+    )
+    version = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_reminder_days(self):
+        return clean_reminder_days(self.cleaned_data["reminder_days"])
+
+    def clean_version(self):
+        return version_from(self.cleaned_data["version"])
+
+
 class StatusForm(forms.Form):
     version = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -165,6 +203,47 @@ def round_manage(request, round_slug):
         "closed_message": closed_message(round_),
     }
     return render(request, "stocktake/round_manage.html", context)
+
+
+def round_schedule(request, round_slug):
+    """The round's deadline and the days on which leads are reminded of it."""
+    round_ = rounds.managed_round(request.user, round_slug)
+    initial = {
+        "deadline": round_.deadline.strftime("%d/%m/%Y") if round_.deadline else "",
+        "reminder_days": round_.reminder_days,
+        "version": round_.version,
+    }
+    form = ScheduleForm(request.POST or None, initial=initial)
+    problem = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = rounds.set_schedule(
+                request.user,
+                round_,
+                deadline=form.cleaned_data["deadline"],
+                reminder_days=form.cleaned_data["reminder_days"],
+                version=form.cleaned_data["version"],
+            )
+        except StaleVersion:
+            round_.refresh_from_db()
+            problem = (
+                f"Someone else changed “{round_}” after you opened this page, so nothing was saved. Its deadline "
+                f"is now {_day(round_.deadline)} and its reminder days “{round_.reminder_days or 'none'}”: "
+                "check them and save again."
+            )
+            form = ScheduleForm(initial={**initial, "version": round_.version})
+        else:
+            saved = done.round
+            days = saved.reminder_days or "no reminders"
+            cleared = (
+                f" The round's deadline is now after the extended deadline of {', '.join(map(str, done.cleared))}, "
+                "so they are due on the round's deadline too."
+                if done.cleared
+                else ""
+            )
+            messages.success(request, f"“{saved}” is due on {_day(saved.deadline)}, with reminders: {days}.{cleared}")
+            return redirect("stocktake:round_manage", saved.slug)
+    return render(request, "stocktake/round_schedule.html", {"round": round_, "form": form, "problem": problem})
 
 
 def _current_return(round_, place) -> Return | None:

@@ -24,7 +24,7 @@ from atf.models import BeaconIndicator, Framework, Recommendation, SystemRecomme
 from atf.versioning import StaleVersion
 from boroughs.models import Place
 
-from .models import Entry, Level, Return, Round
+from .models import DEFAULT_REMINDER_DAYS, Entry, Level, Return, Round
 from .returns import RoundClosed, closed_message, readable_return_places
 
 
@@ -119,6 +119,7 @@ def open_round(
     period_end: date | None,
     deadline: date | None,
     previous: Round | None = None,
+    reminder_days: str = DEFAULT_REMINDER_DAYS,
 ) -> Opened:
     """Open a new round; with ``previous``, its boroughs' entries are copied in as drafts. One transaction."""
     if not access.may_add(user, Round) or not openable_frameworks(user).filter(pk=framework.pk).exists():
@@ -136,6 +137,7 @@ def open_round(
         period_start=period_start,
         period_end=period_end,
         deadline=deadline,
+        reminder_days=reminder_days,
         status=Round.Status.OPEN,
     )
     round_._history_user = user
@@ -370,6 +372,39 @@ def set_deadline(user, round_: Round, place: Place, deadline: date | None, *, ve
         return_.save(update_fields=["deadline"])
     access.require_still_changeable(user, [return_])
     return return_
+
+
+@dataclass
+class Scheduled:
+    round: Round
+    cleared: list[Place]  # boroughs whose own deadline the round's new one overtook
+
+
+@transaction.atomic
+def set_schedule(user, round_: Round, *, deadline: date | None, reminder_days: str, version: int | None) -> Scheduled:
+    """Change the round's deadline and reminder days, from a form opened at ``version``.
+
+    A borough's own (extended) deadline that the round's new one overtakes is cleared: it
+    was given more time, and would otherwise be due before everyone else.
+    """
+    if not may_manage(user, round_):
+        raise PermissionDenied
+    current = Round.objects.select_for_update().select_related("framework").get(pk=round_.pk)
+    _require_open(current)
+    if version is None or current.version != version:
+        raise StaleVersion(current)
+    current.deadline, current.reminder_days = deadline, reminder_days
+    current._history_user = user
+    current.save(update_fields=["deadline", "reminder_days"])
+    cleared = []
+    if deadline is not None:
+        for return_ in Return.objects.select_for_update().filter(round=current, deadline__lte=deadline):
+            return_.deadline = None
+            return_._history_user = user
+            return_.save(update_fields=["deadline"])
+            cleared.append(return_.place)
+    access.require_still_changeable(user, [current])
+    return Scheduled(current, cleared)
 
 
 @transaction.atomic

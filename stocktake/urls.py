@@ -38,6 +38,7 @@ urlpatterns = [
         round_views.return_deadline,
         name="return_deadline",
     ),
+    path("rounds/<slug:round_slug>/manage/schedule/", round_views.round_schedule, name="round_schedule"),
     path("rounds/<slug:round_slug>/close/", round_views.round_close, name="round_close"),
     path("rounds/<slug:round_slug>/reopen/", round_views.round_reopen, name="round_reopen"),
 ]

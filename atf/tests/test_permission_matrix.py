@@ -807,6 +807,7 @@ ROUND_PAGES = {
     "stocktake:entry_delete": (lambda w: [w.entries.halton.pk], MODELS[0].view["halton"], MODELS[0].change["halton"]),
     "stocktake:round_manage": (lambda w: [w.rounds.open.slug], CM_VIEWERS, CM_MANAGERS),
     "stocktake:return_deadline": (lambda w: [w.rounds.open.slug, "knowsley"], CM_VIEWERS, CM_MANAGERS),
+    "stocktake:round_schedule": (lambda w: [w.rounds.open.slug], CM_VIEWERS, CM_MANAGERS),
     "stocktake:round_close": (lambda w: [w.rounds.open.slug], CM_VIEWERS, CM_MANAGERS),
     # Activity above borough level; the writes are in stocktake/tests/test_level_activity.py.
     "stocktake:level_return": (lambda w: [w.rounds.open.slug, "cheshire-and-merseyside"], CM_VIEWERS, CM_VIEWERS),

@@ -11,8 +11,11 @@ from atf.models import Framework, Membership, Role
 from atf.reference import load_reference_data
 from boroughs.models import Place
 from commissions.demo import load_commissions
-from commissions.models import Commission
+from commissions.models import Action, Commission, Member
 from indicators.demo import load_demo_values
+from notifications.models import Notification
+from notifications.notify import recorded_only
+from notifications.schedule import due_today
 from stocktake.demo import load_live_round
 from stocktake.importer import import_stocktake
 from stocktake.models import Return, Round
@@ -42,15 +45,20 @@ class Command(BaseCommand):
 
         explicit = password or os.environ.get("DEMO_PASSWORD")
         password = explicit or self._remembered_password()
-        with transaction.atomic():
+        # What the demo does is told on the home pages as it would be, but mailed to nobody: loading the demo
+        # (again) sends no mail, and what falls due today is recorded as told, so that the first
+        # send_notifications after it sends only what becomes due later.
+        with transaction.atomic(), recorded_only("Recorded when the demo was loaded: not mailed."):
             framework, places = load_reference_data()
             # Rounds made now use the current version of the framework (the first, until the ICS makes another).
             framework = Framework.current_for(framework.system) or framework
             load_commissions()
             users = self._load_users(password, reset=bool(explicit))
+            self._link_seats()
             self._load_round(framework)
             live = load_live_round(framework, carried_from=DEMO_ROUND)
             load_demo_values(framework)
+            due_today()
         self.stdout.write(
             f"Demo loaded: {Place.objects.count()} places ({places['created']} new), "
             f"{framework.themes.count()} themes, {framework.system_recommendations.count()} system "
@@ -105,6 +113,22 @@ class Command(BaseCommand):
                 Membership.objects.get_or_create(user=user, role=role, place=target)
         return len(wanted)
 
+    @staticmethod
+    def _link_seats() -> None:
+        """St Helens' Head of Integration signs in as its borough lead, and owns the commission's demo action."""
+        User = get_user_model()
+        holder = User.objects.filter(username="lead-st-helens").first()
+        seat = Member.objects.filter(
+            commission__place__slug="st-helens", role_title="Head of Integration", user__isnull=True
+        ).first()
+        if holder is None or seat is None:
+            return
+        seat.user = holder
+        seat.save(update_fields=["user"])
+        for action in Action.objects.filter(commission=seat.commission, owner=seat.role_title, owner_member=None):
+            action.owner_member = seat
+            action.save()
+
     def _load_round(self, framework: Framework) -> None:
         if Round.objects.filter(name=DEMO_ROUND).exists():
             return
@@ -117,5 +141,7 @@ class Command(BaseCommand):
         )
         # The 2023 returns went to the ICS board: every borough's was accepted.
         round_ = Round.objects.get(name=DEMO_ROUND)
+        # It is loaded as the closed round it is: nobody was ever told it opened.
+        Notification.objects.filter(key__startswith=f"round:{round_.pk}:opened:").delete()
         for borough in Place.objects.filter(system=framework.system, kind=Place.Kind.BOROUGH):
             Return.objects.get_or_create(round=round_, place=borough, defaults={"status": Return.Status.ACCEPTED})

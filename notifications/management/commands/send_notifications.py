@@ -1,0 +1,44 @@
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from notifications import schedule, sending
+
+
+class Command(BaseCommand):
+    help = (
+        "Tell people what is due today (deadline reminders, overdue returns, actions due or overdue, weekly "
+        "digests) and send every mail waiting. Running it again sends nothing more; mail that the server cannot "
+        "take now is tried again on a later run. Run it every few minutes (cron, or --every)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--every",
+            type=int,
+            metavar="SECONDS",
+            help="Keep running, once every SECONDS (as `make run` does beside the web server).",
+        )
+
+    def handle(self, *args, every=None, **options):
+        while True:
+            self._once()
+            if not every:
+                return
+            time.sleep(every)
+
+    def _once(self):
+        with transaction.atomic():
+            told = schedule.due_today()
+        result = sending.send_waiting()
+        while result.sent and not result.error:  # more than one batch waiting
+            more = sending.send_waiting()
+            if not more.sent:
+                result.error = more.error
+                break
+            result.sent += more.sent
+        made = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(told.counts.items())) or "nothing new"
+        self.stdout.write(f"Notifications: {made}. Mail sent: {result.sent}.")
+        if result.error:
+            self.stderr.write(f"Mail not sent yet: {result.error} It will be tried again on a later run.")
