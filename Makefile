@@ -63,9 +63,16 @@ migrate: install
 demo: migrate
 	DEBUG=true $(PY) manage.py load_demo
 
+# Beside the web server: the background worker (imports, exports, mail) and the notifications'
+# schedule, every minute. Mail goes to this terminal unless EMAIL_HOST is set. Ctrl-C stops all three.
+NOTIFY_EVERY ?= 60
 run: demo
-	@echo "Serving on http://$(HOST):$(PORT)/ (admin at http://$(HOST):$(PORT)/admin/)"
-	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "Serving on http://$(HOST):$(PORT)/ (admin at http://$(HOST):$(PORT)/admin/), with the background worker"
+	@export DEBUG=true SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}"; \
+	$(PY) manage.py db_worker --no-startup-delay & worker=$$!; \
+	$(PY) manage.py send_notifications --every $(NOTIFY_EVERY) & notifier=$$!; \
+	trap 'kill $$worker $$notifier 2>/dev/null; wait' EXIT INT TERM; \
+	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # As production runs it: DEBUG off, static files collected, the deployment checks (errors stop it
 # here), migrations applied, then gunicorn (gunicorn.conf.py). DATABASE_URL, SECRET_KEY,

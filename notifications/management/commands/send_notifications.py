@@ -1,9 +1,12 @@
+import logging
 import time
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from notifications import schedule, sending
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -22,10 +25,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, every=None, **options):
-        while True:
+        if not every:
             self._once()
-            if not every:
-                return
+            return
+        while True:
+            try:
+                self._once()
+            except Exception:  # a busy database or a bad row must not stop the schedule
+                logger.exception("send_notifications failed; it runs again in %d seconds.", every)
             time.sleep(every)
 
     def _once(self):
