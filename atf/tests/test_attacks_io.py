@@ -18,6 +18,7 @@ from django.urls import reverse
 from atf import limits, outputs
 from atf.tests.test_permission_matrix import client_for
 from atf.text import normalise
+from jobs.tests.helpers import run_queued_jobs
 from stocktake import uploads
 from stocktake.importer import import_stocktake
 from stocktake.models import Entry, Return, Round
@@ -100,6 +101,7 @@ def test_one_session_cannot_confirm_another_session_s_upload(world, tmp_path, se
     thief.post(reverse("admin:stocktake_entry_import_confirm", args=[token]))
     assert not Entry.objects.filter(text="Mine").exists()
     owner.post(reverse("admin:stocktake_entry_import_confirm", args=[token]))
+    run_queued_jobs()  # the import runs as a background job
     assert Entry.objects.get(text="Mine").places.get().slug == "knowsley"
     assert not any((tmp_path / "entry-files").iterdir()), "the confirmed upload is deleted"
 
@@ -405,6 +407,7 @@ def test_a_round_seen_by_four_users_as_it_moves_leaks_nothing_at_any_step(world,
         {"entries_file": SimpleUploadedFile("mine.csv", (header + row).encode())},
     )
     users["lead"].post(reverse("admin:stocktake_entry_import_confirm", args=[preview.context["token"]]))
+    run_queued_jobs()  # the import runs as a background job
     assert Entry.objects.filter(text=secret_draft).exists()
     check(draft_readers={"lead", "reviewer"}, comment_readers=set())
 

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from boroughs.models import Place
+from jobs.tests.helpers import post_and_follow
 from stocktake.importer import import_stocktake
 from stocktake.models import Entry, Return, Round
 from stocktake.xlsx import WorkbookError
@@ -116,7 +117,8 @@ def admin_import(user, upload):
     token = preview.context.get("token") if preview.context else None
     if token is None:
         return preview, None
-    return preview, client.post(reverse("admin:stocktake_entry_import_confirm", args=[token]), follow=True)
+    # The confirm starts a background job, run here: the page reached is the job's, once it is done.
+    return preview, post_and_follow(client, reverse("admin:stocktake_entry_import_confirm", args=[token]))
 
 
 @pytest.mark.parametrize("target", ["halton", "sefton", "hackney"])

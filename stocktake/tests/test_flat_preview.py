@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from atf import limits
+from jobs.tests.helpers import post_and_follow
 from stocktake.flat import MAX_ROWS, STALE_PREVIEW, FlatImportError, export_flat, import_flat
 from stocktake.models import Entry
 
@@ -51,8 +52,9 @@ def preview(client, file):
 
 
 def confirm(client, response, **data):
+    """Confirm the preview: the import runs as a background job (run here); the page reached, the job's once done."""
     token = response.context["token"]
-    return client.post(reverse("admin:stocktake_entry_import_confirm", args=[token]), data, follow=True)
+    return post_and_follow(client, reverse("admin:stocktake_entry_import_confirm", args=[token]), data)
 
 
 def test_the_preview_shows_each_change_field_by_field_and_counts_the_rest(world):
