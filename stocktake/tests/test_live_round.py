@@ -42,6 +42,7 @@ from hypothesis.stateful import (
 
 from atf.models import Membership, Role
 from atf.text import normalise
+from jobs.tests.helpers import run_queued_jobs
 from stocktake.importer import import_stocktake
 from stocktake.models import Entry, Return
 
@@ -259,6 +260,7 @@ class LiveRound(RuleBasedStateMachine):
             reverse("stocktake:return_upload_confirm", args=[self.round.slug, lead, response.context["token"]])
         )
         assert confirmed.status_code == 302
+        run_queued_jobs()  # the import runs as a background job
         now.refresh_from_db()
         assert now.text.endswith(marker)
         self.model[pk] = (now.lead_in, now.text)

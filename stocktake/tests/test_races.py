@@ -5,9 +5,9 @@ database of its own (a SQLite file in WAL, or a new PostgreSQL database when
 the suite runs on PostgreSQL), loaded with the demo. Two people work on one
 borough's return at once, and the ICS reviewer beside them: in each round of
 the race, from pages opened beforehand, one saves an entry, the other saves
-the same entry, both confirm a workbook upload and, every other time, the
-return is submitted (and then sent back by the reviewer), all released
-together. Every answer must be a page (a save, a
+the same entry, both confirm a workbook upload (imported by the background
+worker, running beside it) and, every other time, the return is submitted
+(and then sent back by the reviewer), all released together. Every answer must be a page (a save, a
 refusal saying why, or "try again"), never a server error; afterwards every
 save the server acknowledged is in the entry's history and no two saves
 started from one version.
@@ -145,6 +145,14 @@ def server(tmp_path_factory):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    # The background worker beside it: a confirmed upload is imported by a job, racing the requests.
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "db_worker", "--interval", "0.2", "--no-reload"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -156,8 +164,9 @@ def server(tmp_path_factory):
                 raise
             time.sleep(0.3)
     yield base, env
-    process.terminate()
-    process.wait(timeout=30)
+    for running in (worker, process):
+        running.terminate()
+        running.wait(timeout=30)
     log.close()
     if "postgres" in env["DATABASE_URL"]:
         import psycopg
@@ -270,7 +279,12 @@ from collections import Counter
 import os
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "atf.settings")
 django.setup()
+import time
+from jobs.models import Job
 from stocktake.models import Entry
+deadline = time.monotonic() + 120  # the imports the confirms started, done first
+while Job.objects.exclude(status__in=Job.FINISHED).exists() and time.monotonic() < deadline:
+    time.sleep(0.2)
 history = Entry.history.model
 acknowledged = ast.literal_eval(sys.argv[1])
 lost = [(i, m) for i, m in acknowledged if not history.objects.filter(id=i, text__endswith=f"[race {m}]").exists()]
