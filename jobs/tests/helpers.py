@@ -66,3 +66,18 @@ def said(client, response) -> list[str]:
         assert escape(job.outcome) in page.content.decode()
         messages.append(job.outcome)
     return messages
+
+
+def post_and_follow(client, url, data=None):
+    """Post, run the jobs the post started (as the worker would), then follow the redirects: the page reached.
+
+    For a confirm that starts a job, that is the job's own page, once the job is done.
+    """
+    response = client.post(url, data or {})
+    run_queued_jobs()
+    chain = []
+    while response.status_code in (301, 302, 303) and len(chain) < 10:
+        chain.append((response["Location"], response.status_code))
+        response = client.get(response["Location"])
+    response.redirect_chain = chain
+    return response

@@ -287,3 +287,28 @@ def test_a_user_who_lost_their_role_before_the_job_ran_imports_nothing(world, lo
     (ran,) = run_queued_jobs()
     assert ran.status == Job.Status.FAILED and ran.outcome.startswith("Nothing was imported")
     assert not Entry.objects.filter(text="Knowsley without a role").exists()
+
+
+def test_purge_jobs_forgets_old_finished_jobs_and_their_files(world, settings):
+    import os
+    import time
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jobs.management.commands.purge_jobs import purge_jobs
+
+    settings.JOBS_EXPORT_ROWS = 0
+    lead = client_for(world, "lead")
+    old, new = (job_of(lead.get(reverse("stocktake:entry_list"), {"_export": "csv"})) for _ in range(2))
+    run_queued_jobs()
+    waiting = work.start(world.users.lead, Job.Kind.WORKBOOK_EXPORT, "Waiting", params={"input": "x.in.csv"})
+    old.refresh_from_db()
+    new.refresh_from_db()
+    Job.objects.filter(pk=old.pk).update(finished=timezone.now() - timedelta(days=8))
+    stray = work.files_dir() / "stray.csv"
+    stray.write_text("x")
+    os.utime(stray, (time.time() - 2 * 86400,) * 2)
+    assert purge_jobs() == 1
+    assert not old.file_path.exists() and new.file_path.exists() and not stray.exists()
+    assert set(Job.objects.values_list("pk", flat=True)) == {new.pk, waiting.pk}

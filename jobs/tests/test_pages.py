@@ -23,6 +23,10 @@ JOB_PAGES: dict[str, list] = {
     "jobs:job_detail": [SOME_JOB],
     "jobs:job_download": [SOME_JOB],
 }
+# The worker's own record of each task it ran (a failed one's traceback included), in the admin: superusers only.
+TASK_RESULT_ADMIN = "admin:django_tasks_database_dbtaskresult"
+JOB_PAGES |= {f"{TASK_RESULT_ADMIN}_{page}": [SOME_JOB] for page in ("change", "delete", "history")}
+JOB_PAGES |= {f"{TASK_RESULT_ADMIN}_changelist": [], f"{TASK_RESULT_ADMIN}_add": []}
 OWNERS = frozenset({"lead", "superuser"})
 
 
@@ -45,8 +49,11 @@ def expected(role, name) -> int:
     return 200 if role in OWNERS else 404
 
 
+JOBS_APP_PAGES = [name for name in JOB_PAGES if name.startswith("jobs:")]
+
+
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("name", list(JOB_PAGES))
+@pytest.mark.parametrize("name", JOBS_APP_PAGES)
 def test_a_job_s_pages_are_its_user_s_and_superusers_only(world, lead_job, name, role):
     args = [lead_job.pk] if JOB_PAGES[name] else []
     response = client_for(world, role).get(reverse(name, args=args))
@@ -61,7 +68,7 @@ def test_a_job_s_pages_are_its_user_s_and_superusers_only(world, lead_job, name,
         assert f'filename="{world.rounds.open.slug}.xlsx"' in response["Content-Disposition"]
 
 
-@pytest.mark.parametrize("name", list(JOB_PAGES))
+@pytest.mark.parametrize("name", JOBS_APP_PAGES)
 def test_a_job_s_pages_take_no_writes(world, lead_job, name):
     args = [lead_job.pk] if JOB_PAGES[name] else []
     assert client_for(world, "lead").post(reverse(name, args=args)).status_code == 405
@@ -100,3 +107,17 @@ def test_the_list_shows_one_s_own_jobs_newest_first(world):
     work.start(world.users.other_lead, Job.Kind.WORKBOOK_EXPORT, "Halton's work", params={"round": 0})
     page = client_for(world, "lead").get(reverse("jobs:job_list")).content.decode()
     assert page.index(newer.title) < page.index(older.title) and "Halton's work" not in page
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_worker_s_task_records_are_for_superusers_only_and_read_only(world, lead_job, role):
+    client = client_for(world, role)
+    for page in ("changelist", "change", "history", "add", "delete"):
+        args = [lead_job.task_id] if page in ("change", "history", "delete") else []
+        response = client.get(reverse(f"{TASK_RESULT_ADMIN}_{page}", args=args))
+        if role == "anonymous":
+            assert response.status_code == 302, page
+        elif role != "superuser" or page in ("add", "delete"):
+            assert response.status_code == 403, (page, response.status_code)  # nobody adds or deletes them
+        else:
+            assert response.status_code == 200, page
