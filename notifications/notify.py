@@ -13,14 +13,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from atf import access
+from atf.models import Membership
 from atf.roles import Role
 
 from .models import SECURITY_KINDS, Kind, Notification, Setting
@@ -44,6 +46,17 @@ def settings_for(users: Iterable, kind: str) -> dict[int, Setting]:
     return {s.user_id: s for s in Setting.objects.filter(user__in=[u.pk for u in users], kind=kind)}
 
 
+@dataclass
+class Delivery:
+    """One person to tell of one thing: the key it is known by, and what to fill the template with."""
+
+    user: object
+    key: str
+    context: dict
+    link: str = ""
+    reason: str = ""
+
+
 def notify(
     users: Iterable,
     kind: str,
@@ -56,58 +69,69 @@ def notify(
     about=None,
     now=None,
 ) -> list[Notification]:
-    """Tell each of ``users`` once (by ``key``); those who may not view ``about`` are left out.
+    """Tell each of ``users`` once (by ``key``) the same thing; those who may not view ``about`` are left out.
 
     ``template`` names ``notifications/<template>.txt``, whose first line is the subject and the
-    rest the body. ``reason`` says why the person is told ("You are Knowsley's lead."); it may
-    use ``{user}``. Returns the notifications written (none for those told already).
+    rest the body. ``reason`` says why the person is told ("You are Knowsley's lead.").
     """
-    users = {u.pk: u for u in users if u is not None and u.is_active}.values()
-    if not users:
+    deliveries = [Delivery(user, key, context, link, reason) for user in users]
+    return notify_each(deliveries, kind, template=template, about=about, now=now)
+
+
+def notify_each(deliveries: list[Delivery], kind: str, *, template: str, about=None, now=None) -> list[Notification]:
+    """Tell each delivery's person, once for its key; in a few queries however many there are.
+
+    Returns the notifications written: none for those told already, or who may not view ``about``.
+    """
+    deliveries = [d for d in deliveries if d.user is not None and d.user.is_active]
+    if not deliveries:
         return []
     now = now or timezone.now()
-    existing = set(
-        Notification.objects.filter(key=key, recipient__in=[u.pk for u in users]).values_list("recipient_id", flat=True)
+    people = {d.user.pk: d.user for d in deliveries}
+    told = set(
+        Notification.objects.filter(recipient__in=list(people), key__in={d.key[:200] for d in deliveries}).values_list(
+            "recipient_id", "key"
+        )
     )
-    settings = settings_for(users, kind)
+    settings = settings_for(people.values(), kind)
+    may_see = {pk: about is None or access.can(user, access.VIEW, about) for pk, user in people.items()}
     quiet = _recorded_only.get()
-    written = []
-    for user in users:
-        if user.pk in existing or (about is not None and not access.can(user, access.VIEW, about)):
+    security = kind in SECURITY_KINDS
+    written, seen = [], set()
+    for delivery in deliveries:
+        user, key = delivery.user, delivery.key[:200]
+        if (user.pk, key) in told or (user.pk, key) in seen or not may_see[user.pk]:
             continue
-        text = render_to_string(f"notifications/{template}.txt", {**context, "user": user}).strip()
+        seen.add((user.pk, key))
+        text = render_to_string(f"notifications/{template}.txt", {**delivery.context, "user": user}).strip()
         subject, _, body = text.partition("\n")
         choice = settings.get(user.pk)
-        security = kind in SECURITY_KINDS
-        wanted = security or choice is None or choice.by_email
         if quiet:
             mail, note = Notification.Mail.NOT_SENT, quiet
-        elif not wanted:
+        elif not (security or choice is None or choice.by_email):
             mail, note = Notification.Mail.NOT_SENT, "Turned off in the person's notification settings."
         elif not user.email:
             mail, note = Notification.Mail.NOT_SENT, "The person has no email address."
         else:
             mail, note = Notification.Mail.PENDING, ""
-        notification = Notification(
-            recipient=user,
-            kind=kind,
-            key=key[:200],
-            subject=" ".join(subject.split())[:300],
-            body=body.strip(),
-            link=link,
-            reason=reason.format(user=user)[:300],
-            created_at=now,
-            shown=security or choice is None or choice.on_home_page,
-            mail=mail,
-            mail_note=note,
-            next_attempt_at=now,
+        written.append(
+            Notification(
+                recipient=user,
+                kind=kind,
+                key=key,
+                subject=" ".join(subject.split())[:300],
+                body=body.strip(),
+                link=delivery.link,
+                reason=delivery.reason[:300],
+                created_at=now,
+                shown=security or choice is None or choice.on_home_page,
+                mail=mail,
+                mail_note=note,
+                next_attempt_at=now,
+            )
         )
-        try:
-            with transaction.atomic():  # told a moment ago by another run: keep that one
-                notification.save()
-        except IntegrityError:
-            continue
-        written.append(notification)
+    # One insert; a person told of the same thing a moment ago by another run keeps that one.
+    Notification.objects.bulk_create(written, ignore_conflicts=True)
     if any(n.mail == Notification.Mail.PENDING for n in written):
         transaction.on_commit(send_soon)
     return written
@@ -136,6 +160,15 @@ def _holders(**filters):
 def leads_of(place) -> list:
     """The borough's own leads."""
     return _holders(memberships__role=Role.BOROUGH_LEAD, memberships__place=place)
+
+
+def leads_by_place(places) -> dict[int, list]:
+    """The leads of each of these boroughs, in one query."""
+    found: dict[int, list] = {}
+    memberships = Membership.objects.filter(role=Role.BOROUGH_LEAD, place__in=places, user__is_active=True)
+    for membership in memberships.select_related("user").order_by("user_id"):
+        found.setdefault(membership.place_id, []).append(membership.user)
+    return found
 
 
 def reviewers_of(system) -> list:

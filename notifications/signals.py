@@ -17,7 +17,16 @@ from commissions.models import Action, Meeting
 from stocktake.models import Return, ReturnTransition, Round
 
 from .models import Kind
-from .notify import leads_of, notify, reviewers_of, seat_holders_of, secretariat_of
+from .notify import (
+    Delivery,
+    leads_by_place,
+    leads_of,
+    notify,
+    notify_each,
+    reviewers_of,
+    seat_holders_of,
+    secretariat_of,
+)
 
 
 def _day(value) -> str:
@@ -47,19 +56,21 @@ def round_opened(sender, instance: Round, created, raw=False, **kwargs):
 
     round_ = instance
     boroughs = Place.objects.filter(system_id=round_.framework.system_id, kind=Place.Kind.BOROUGH).order_by("name")
-    for place in boroughs:
-        notify(
-            leads_of(place),
-            Kind.ROUND_OPENED,
-            f"round:{round_.pk}:opened:{place.pk}"
-            if created
-            else f"round:{round_.pk}:v{round_.version}:reopened:{place.pk}",
-            template="round_opened",
-            context={"round": round_, "place": place, "deadline": _day(round_.deadline), "reopened": not created},
-            link=reverse("stocktake:return_detail", args=[round_.slug, place.slug]),
-            reason=f"You are {place}'s lead for the stocktake.",
-            about=round_,
+    # Told when it opens, and again each time the ICS reopens it (each reopening is a new version of the round).
+    stage = "opened" if created else f"v{round_.version}:reopened"
+    leads = leads_by_place(boroughs)
+    deliveries = [
+        Delivery(
+            lead,
+            f"round:{round_.pk}:{stage}:{place.pk}",
+            {"round": round_, "place": place, "deadline": _day(round_.deadline), "reopened": not created},
+            reverse("stocktake:return_detail", args=[round_.slug, place.slug]),
+            f"You are {place}'s lead for the stocktake.",
         )
+        for place in boroughs
+        for lead in leads.get(place.pk, [])
+    ]
+    notify_each(deliveries, Kind.ROUND_OPENED, template="round_opened", about=round_)
 
 
 # Returns -----------------------------------------------------------------------------------
