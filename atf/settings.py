@@ -319,3 +319,6 @@ SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
 # Background work (mail, large imports and exports): tasks are kept in the database and run by
 # `manage.py db_worker` (started by `make run` beside the web server), so no other server is needed.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Exports (the entries, a round's workbook, indicator values) of more rows than this are written by a
+# background job whose page shows its progress and then offers the file; smaller ones download at once.
+JOBS_EXPORT_ROWS = int(os.environ.get("JOBS_EXPORT_ROWS", "5000"))

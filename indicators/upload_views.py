@@ -1,5 +1,9 @@
 """ICS staff upload a beacon indicator's values: choose the indicator and the file, check the preview, import.
 
+The import itself runs as a background job (``jobs``) once confirmed: the
+confirm checks the upload as the preview did, hands the file to the job and
+sends the reviewer to its progress page, where the outcome is said.
+
 Indicator values are public data that every signed-in user reads; only ICS
 staff (the ICS reviewers of a framework's system, and superusers) bring them
 in. Anyone else signed in is refused (403); the sign-in page takes the
