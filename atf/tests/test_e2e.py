@@ -483,3 +483,50 @@ def test_a_forgotten_password_is_asked_for_by_keyboard_and_passes_axe(browser, l
     assert page.get_by_role("heading", name="Check your email").is_visible()
     check_accessibility(page)
     page.close()
+
+
+def test_a_lead_reads_a_notification_and_chooses_what_to_be_told_and_the_ics_sets_reminders(browser, live_server, demo):
+    """The ICS returns Knowsley's return; its lead finds it on the home page, follows it, and turns a kind off."""
+    from atf.models import Membership, Role
+    from boroughs.models import Place
+    from stocktake import transitions
+
+    reviewer = Membership.objects.get(role=Role.ICS_REVIEWER).user
+    lead = Membership.objects.get(role=Role.BOROUGH_LEAD).user
+    knowsley = Place.objects.get(slug="knowsley")
+    transitions.take(lead, demo, knowsley, transitions.Action.SUBMIT)
+    transitions.take(reviewer, demo, knowsley, transitions.Action.RETURN, reason="Add the Kirkby family hub")
+
+    page = browser.new_page()
+    sign_in(page, live_server, "lead-knowsley")
+    assert page.get_by_text("unread").first.is_visible()
+    link = page.get_by_role("link", name="Knowsley's return for Stocktake 2025 was returned for changes")
+    check_accessibility(page)
+    link.focus()
+    link.press("Enter")  # by keyboard, to the return it is about
+    page.wait_for_url(f"{live_server.url}/stocktake/rounds/{demo.slug}/places/knowsley/")
+    page.goto(f"{live_server.url}/notifications/")
+    assert "Add the Kirkby family hub" in page.content()
+    check_accessibility(page)
+    page.get_by_role("link", name="Choose what you are told, and how").click()
+    box = page.get_by_label("A stocktake round opens: By email")
+    assert box.is_checked()
+    box.focus()
+    page.keyboard.press("Space")
+    page.get_by_role("button", name="Save settings").click()
+    assert page.get_by_text("Your notification settings are saved").is_visible()
+    assert not page.get_by_label("A stocktake round opens: By email").is_checked()
+    check_accessibility(page)
+    sign_out(page)
+
+    sign_in(page, live_server, "ics-reviewer")
+    page.goto(f"{live_server.url}/stocktake/rounds/{demo.slug}/manage/")
+    page.get_by_role("link", name="Change the reminder days").click()
+    page.get_by_label("Reminder days").fill("7, next week")
+    page.get_by_role("button", name="Save").click()
+    assert page.locator("#id_reminder_days-error").is_visible()  # said beside the field
+    check_accessibility(page)
+    page.get_by_label("Reminder days").fill("10, 3")
+    page.get_by_role("button", name="Save").click()
+    assert page.get_by_text("with reminders: 10, 3").is_visible()
+    page.close()
