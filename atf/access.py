@@ -30,6 +30,9 @@ The policy, per role (``Scope`` below holds a user's roles):
   those in the ICS, drafts included; a lead its borough's, once published).
 - viewer at a place: views published entries in that place's tree.
 - anyone signed in: views reference data (places, frameworks).
+- personal rows (a person's notifications and their settings, background
+  jobs, calendar address; ``PERSONAL`` below): their owner's alone,
+  whatever the roles, superusers included.
 
 An entry is *published* when its round is closed, when it was reported at
 ICS, sub-region or combined-authority level, or when the return of one of
@@ -416,6 +419,17 @@ def rule_for(model: type[models.Model], user) -> Callable[[Scope, str], Q]:
     return rules[label]
 
 
+# Rows that belong to one person (their notifications and notification settings, their background
+# jobs, their private calendar address): theirs alone to read and change, whatever their roles,
+# superusers included: a person's inbox is not a tenant's data. Model label -> the owner's field.
+PERSONAL = {
+    "notifications.Notification": "recipient",
+    "notifications.Setting": "user",
+    "jobs.Job": "user",
+    "calendars.CalendarFeed": "user",
+}
+
+
 def restrict(queryset: models.QuerySet, user, action: str) -> models.QuerySet:
     """The rows of ``queryset`` that ``user`` may act on."""
     if action not in ACTIONS:
@@ -423,6 +437,9 @@ def restrict(queryset: models.QuerySet, user, action: str) -> models.QuerySet:
     action = ALIASES.get(action, action)
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return queryset.none()
+    owner = PERSONAL.get(queryset.model._meta.label)
+    if owner is not None:
+        return queryset.filter(**{owner: user})
     scope = scope_for(user)
     closed = frozen(queryset.model) if action in WRITES else NOTHING
     if closed != NOTHING:

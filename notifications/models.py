@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from atf.access import ScopedQuerySet
+
 
 class Kind(models.TextChoices):
     ROUND_OPENED = "round_opened", "A stocktake round opens"
@@ -55,6 +57,8 @@ class Notification(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [models.UniqueConstraint(fields=["recipient", "key"], name="notification_once_per_recipient")]
@@ -78,6 +82,8 @@ class Setting(models.Model):
     kind = models.CharField(max_length=30, choices=Kind.choices)
     by_email = models.BooleanField(default=True)
     on_home_page = models.BooleanField(default=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notification_setting_once")]

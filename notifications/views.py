@@ -9,13 +9,16 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
+from atf import access
+
 from .models import SECURITY_KINDS, Kind, Notification, Setting
 
 PER_PAGE = 25
 
 
 def shown_to(user):
-    return Notification.objects.filter(recipient=user, shown=True)
+    """The person's own notifications (the tenant rule: ``atf.access.PERSONAL``) that they list on their pages."""
+    return Notification.objects.for_user(user, access.VIEW).filter(shown=True)
 
 
 def latest_for(user, count: int = 5) -> dict:
@@ -81,7 +84,7 @@ class SettingsForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        saved = {s.kind: s for s in Setting.objects.filter(user=user)}
+        saved = {s.kind: s for s in Setting.objects.for_user(user, access.VIEW)}
         self.rows = []
         for kind, label in Kind.choices:
             if kind in SECURITY_KINDS:
