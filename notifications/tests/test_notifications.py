@@ -518,3 +518,32 @@ def test_the_ics_sets_a_rounds_deadline_and_reminder_days(world):
     open_round.refresh_from_db()
     assert open_round.deadline == later
     assert signed_in(world.users.lead).post(url, {"deadline": "", "version": open_round.version}).status_code == 403
+
+
+def run_worker() -> None:
+    """``manage.py db_worker --batch``, as the worker beside the web server runs what is queued."""
+    import signal
+    from unittest import mock
+
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+    try:
+        # Its housekeeping closes old connections: here the connection holds the test's transaction.
+        with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+            call_command("db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=0)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+
+
+def test_an_event_asks_the_background_worker_to_send_its_mail_at_once(world, smtp, django_capture_on_commit_callbacks):  # noqa: F811
+    from django_tasks_db.models import DBTaskResult
+
+    addressed(world)
+    knowsley = world.places["knowsley"]
+    with django_capture_on_commit_callbacks(execute=True):
+        transitions.take(world.users.lead, world.rounds.open, knowsley, transitions.Action.SUBMIT)
+    assert DBTaskResult.objects.filter(task_path="notifications.tasks.send_waiting_mail").count() == 1
+    assert smtp.messages == []  # not in the request
+    run_worker()
+    assert recipients(smtp) == ["reviewer@example.org"]
+    assert Notification.objects.get(recipient=world.users.reviewer, kind=Kind.RETURN_SUBMITTED).mail == "sent"
