@@ -28,7 +28,7 @@ from commissions.models import Action, Commission
 from stocktake.models import Return, Round
 
 from .models import Kind
-from .notify import leads_of, notify, reviewers_of, secretariat_of
+from .notify import Delivery, leads_of, notify, notify_each, reviewers_of, secretariat_of
 
 DUE_SOON_DAYS = 7
 WAITING = (Return.Status.DRAFT, Return.Status.RETURNED)
@@ -148,6 +148,7 @@ def _owner_of(action: Action):
 
 
 def _actions(today: date, told: Told) -> None:
+    """Each open action due within a week, or overdue: once for each due date it is given."""
     soon = today + timedelta(days=DUE_SOON_DAYS)
     actions = (
         Action.objects.filter(status__in=Action.OPEN_STATUSES, due__isnull=False, due__lte=soon)
@@ -155,26 +156,25 @@ def _actions(today: date, told: Told) -> None:
         .order_by("due", "pk")
     )
     secretariats: dict[int, list] = {}
+    deliveries: dict[str, list[Delivery]] = {"soon": [], "overdue": []}
     for action in actions:
         commission = action.commission
         if commission.pk not in secretariats:
             secretariats[commission.pk] = secretariat_of(commission)
-        overdue = action.due < today
-        stage = "overdue" if overdue else "soon"
-        people = secretariats[commission.pk] + ([_owner_of(action)] if _owner_of(action) else [])
-        told.add(
-            Kind.ACTION_DUE,
-            notify(
-                people,
-                Kind.ACTION_DUE,
-                f"action:{action.pk}:due:{action.due}:{stage}",
-                template="action_overdue" if overdue else "action_due_soon",
-                context={"action": action, "commission": commission, "due": _day(action.due)},
-                link=reverse("commissions:action_detail", args=[action.pk]),
-                reason=f"You are the secretariat of {commission}, or the action is yours.",
-                about=action,
-            ),
-        )
+        stage = "overdue" if action.due < today else "soon"
+        owner = _owner_of(action)
+        context = {"action": action, "commission": commission, "due": _day(action.due)}
+        link = reverse("commissions:action_detail", args=[action.pk])
+        for person in secretariats[commission.pk] + ([owner] if owner else []):
+            reason = (
+                f"The action is yours, as {action.owner_member.role_title}."
+                if person is owner
+                else f"You are the secretariat of {commission}."
+            )
+            key = f"action:{action.pk}:due:{action.due}:{stage}"
+            deliveries[stage].append(Delivery(person, key, context, link, reason, about=action))
+    for stage, template in (("soon", "action_due_soon"), ("overdue", "action_overdue")):
+        told.add(Kind.ACTION_DUE, notify_each(deliveries[stage], Kind.ACTION_DUE, template=template))
 
 
 def _digests(today: date, told: Told) -> None:

@@ -547,3 +547,20 @@ def test_an_event_asks_the_background_worker_to_send_its_mail_at_once(world, smt
     run_worker()
     assert recipients(smtp) == ["reviewer@example.org"]
     assert Notification.objects.get(recipient=world.users.reviewer, kind=Kind.RETURN_SUBMITTED).mail == "sent"
+
+
+def test_a_schedule_run_that_finds_everyone_told_is_cheap(world, st_helens, django_assert_max_num_queries):
+    commission, _ = st_helens
+    for n in range(30):
+        Action.objects.create(
+            commission=commission,
+            description=f"Overdue {n}",
+            owner="Chair",
+            due=timezone.localdate() - timedelta(days=n + 1),
+        )
+    due_in(world.rounds.open, 1)
+    schedule.due_today()
+    # Again: one look at who was told of all the actions' due dates (each secretariat read once), whatever
+    # their number; a few per round and per borough for the deadlines.
+    with django_assert_max_num_queries(30):
+        assert schedule.due_today().total == 0
