@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,6 +32,7 @@ from .models import Kind
 from .notify import Delivery, leads_of, notify, notify_each, reviewers_of, secretariat_of
 
 DUE_SOON_DAYS = 7
+DIGEST_LISTS = 100  # actions listed in a digest at most
 WAITING = (Return.Status.DRAFT, Return.Status.RETURNED)
 
 
@@ -187,8 +189,12 @@ def _digests(today: date, told: Told) -> None:
         people = secretariat_of(commission)
         if not people:
             continue
-        open_actions = list(commission.actions.filter(status__in=Action.OPEN_STATUSES).order_by("due", "pk")[:100])
-        overdue = sum(1 for a in open_actions if a.due is not None and a.due < today)
+        still_open = commission.actions.filter(status__in=Action.OPEN_STATUSES)
+        # The overdue first, then the soonest due; a long list is cut, and says so.
+        open_actions = list(still_open.order_by(F("due").asc(nulls_last=True), "pk")[:DIGEST_LISTS])
+        total, overdue = len(open_actions), sum(1 for a in open_actions if a.due is not None and a.due < today)
+        if total == DIGEST_LISTS:
+            total, overdue = still_open.count(), still_open.filter(due__lt=today).count()
         told.add(
             Kind.ACTIONS_DIGEST,
             notify(
@@ -196,7 +202,13 @@ def _digests(today: date, told: Told) -> None:
                 Kind.ACTIONS_DIGEST,
                 f"commission:{commission.pk}:digest:{year}-W{week:02d}",
                 template="actions_digest",
-                context={"commission": commission, "open": open_actions, "overdue": overdue, "today": today},
+                context={
+                    "commission": commission,
+                    "open": open_actions,
+                    "total": total,
+                    "overdue": overdue,
+                    "today": today,
+                },
                 link=reverse("commissions:action_list") + f"?commission={commission.pk}",
                 reason=f"You are the secretariat of {commission}.",
                 about=commission,

@@ -249,6 +249,7 @@ def test_the_weekly_digest_goes_once_a_week_to_the_secretariat(world, st_helens,
     schedule.due_today()
     digests = told(world.users.secretariat, Kind.ACTIONS_DIGEST)
     assert len(digests) == 1 and "Open one" in digests[0].body
+    assert digests[0].subject == "St Helens Inequalities Commission: 1 open action, 0 overdue"
     assert told(world.users.other_secretariat, Kind.ACTIONS_DIGEST) == []
     next_week = timezone.localdate() + timedelta(days=7)
     schedule.due_today(next_week)
