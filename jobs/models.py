@@ -73,6 +73,11 @@ class Job(models.Model):
         return reverse("jobs:job_detail", args=[self.pk])
 
     @property
+    def unit(self) -> str:
+        """What ``done`` and ``total`` count: a workbook or entries import counts the changes it saves."""
+        return "changes" if self.kind in (self.Kind.WORKBOOK_IMPORT, self.Kind.ENTRIES_IMPORT) else "rows"
+
+    @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
 
