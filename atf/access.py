@@ -32,7 +32,7 @@ The policy, per role (``Scope`` below holds a user's roles):
 - anyone signed in: views reference data (places, frameworks).
 - personal rows (a person's notifications and their settings, background
   jobs, calendar address; ``PERSONAL`` below): their owner's alone,
-  whatever the roles, superusers included.
+  whatever the roles; superusers read jobs, nothing else of them.
 
 An entry is *published* when its round is closed, when it was reported at
 ICS, sub-region or combined-authority level, or when the return of one of
@@ -420,13 +420,15 @@ def rule_for(model: type[models.Model], user) -> Callable[[Scope, str], Q]:
 
 
 # Rows that belong to one person (their notifications and notification settings, their background
-# jobs, their private calendar address): theirs alone to read and change, whatever their roles,
-# superusers included: a person's inbox is not a tenant's data. Model label -> the owner's field.
+# jobs, their private calendar address): theirs alone to read and change, whatever their roles. A
+# person's inbox, settings and calendar address are not a tenant's data, so not even superusers read
+# them; a job's progress page is read by superusers too (to help with a failed import), never changed.
+# Model label -> (the owner's field, whether superusers read it).
 PERSONAL = {
-    "notifications.Notification": "recipient",
-    "notifications.Setting": "user",
-    "jobs.Job": "user",
-    "calendars.CalendarFeed": "user",
+    "notifications.Notification": ("recipient", False),
+    "notifications.Setting": ("user", False),
+    "jobs.Job": ("user", True),
+    "calendars.CalendarFeed": ("user", False),
 }
 
 
@@ -437,8 +439,11 @@ def restrict(queryset: models.QuerySet, user, action: str) -> models.QuerySet:
     action = ALIASES.get(action, action)
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return queryset.none()
-    owner = PERSONAL.get(queryset.model._meta.label)
-    if owner is not None:
+    personal = PERSONAL.get(queryset.model._meta.label)
+    if personal is not None:
+        owner, superusers_read = personal
+        if user.is_superuser and superusers_read and action == VIEW:
+            return queryset
         return queryset.filter(**{owner: user})
     scope = scope_for(user)
     closed = frozen(queryset.model) if action in WRITES else NOTHING

@@ -29,6 +29,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from atf import access
+
 from .models import FILES_DIRECTORY, Job
 
 logger = logging.getLogger(__name__)
@@ -213,7 +215,5 @@ def export_rows() -> int:
 
 
 def visible_jobs(user):
-    """The jobs a user may read: their own; a superuser's, any."""
-    if not getattr(user, "is_authenticated", False):
-        return Job.objects.none()
-    return Job.objects.all() if user.is_superuser else Job.objects.filter(user=user)
+    """The jobs a user may read (the tenant rule's personal rows): their own; a superuser's, any."""
+    return access.restrict(Job.objects.all(), user, access.VIEW)
