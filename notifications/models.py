@@ -55,6 +55,7 @@ class Notification(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    claim = models.CharField(max_length=32, blank=True, help_text="Which sender has it, while it is being sent.")
     sent_at = models.DateTimeField(null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import secrets
 import smtplib
 import socket
 from dataclasses import dataclass
@@ -65,19 +66,23 @@ def message_for(notification: Notification) -> EmailMultiAlternatives:
     return message
 
 
-def _due(now):
+def _due_now(now) -> Q:
     waiting = Q(mail=Mail.PENDING, next_attempt_at__lte=now)
     abandoned = Q(mail=Mail.SENDING, claimed_at__lt=now - STALE_CLAIM)
-    return Notification.objects.filter(waiting | abandoned)
+    return waiting | abandoned
 
 
-def _claim(notification: Notification, now) -> bool:
-    claimed = (
-        Notification.objects.filter(pk=notification.pk, mail=notification.mail, attempts=notification.attempts)
-        .filter(Q(mail=Mail.PENDING) | Q(claimed_at__lt=now - STALE_CLAIM))
-        .update(mail=Mail.SENDING, claimed_at=now)
+def _due(now):
+    return Notification.objects.filter(_due_now(now))
+
+
+def claim(notifications, now) -> set[int]:
+    """Take these for this sender, in one update, if still due; the ids it got (another sender keeps the rest)."""
+    token = secrets.token_hex(16)
+    Notification.objects.filter(_due_now(now), pk__in=[n.pk for n in notifications]).update(
+        mail=Mail.SENDING, claimed_at=now, claim=token
     )
-    return claimed == 1
+    return set(Notification.objects.filter(claim=token, mail=Mail.SENDING).values_list("pk", flat=True))
 
 
 def _defer(notification: Notification, error: str, now) -> None:
@@ -111,9 +116,10 @@ def send_waiting(now=None, limit: int = BATCH) -> Sent:
         result.deferred = len(waiting)
         logger.warning("%s %d mail(s) will be tried again.", result.error, len(waiting))
         return result
+    mine = claim(waiting, now)
     try:
         for notification in waiting:
-            if not _claim(notification, now):
+            if notification.pk not in mine:
                 continue  # another sender has it
             if not notification.recipient.is_active or not notification.recipient.email:
                 Notification.objects.filter(pk=notification.pk).update(

@@ -368,7 +368,7 @@ def test_two_senders_at_once_send_each_mail_once(world, smtp):  # noqa: F811
     due_in(world.rounds.open, 1)
     schedule.due_today()
     notification = Notification.objects.get()
-    assert sending._claim(notification, timezone.now())  # a sender has it
+    assert sending.claim([notification], timezone.now()) == {notification.pk}  # a sender has it
     assert sending.send_waiting().sent == 0  # the other leaves it alone
     # A sender that died holding it: taken up again once its claim is stale, and sent once.
     assert sending.send_waiting(now=timezone.now() + sending.STALE_CLAIM * 2).sent == 1
