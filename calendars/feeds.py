@@ -56,7 +56,8 @@ def _calendar(name: str, description: str, uid: str) -> icalendar.Calendar:
         uid=f"{uid}@{host()}",
         refresh_interval=REFRESH,
     )
-    calendar.add("X-PUBLISHED-TTL", REFRESH)
+    # Outlook reads its refresh hint as an iCalendar duration ("PT6H").
+    calendar.add("X-PUBLISHED-TTL", icalendar.vDuration(REFRESH))
     return calendar
 
 

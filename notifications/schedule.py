@@ -91,7 +91,7 @@ def _deadlines(today: date, told: Told) -> None:
                 "place": place,
                 "deadline": _day(deadline),
                 "days_left": days_left,
-                "status": "returned for changes" if status == Return.Status.RETURNED else "a draft",
+                "returned": status == Return.Status.RETURNED,
             }
             reason = f"You are {place}'s lead for the stocktake, and its return is not submitted."
             if days_left < 0:

@@ -16,7 +16,7 @@ from atf.models import Membership
 from commissions.models import Action, Meeting
 from stocktake.models import Return, ReturnTransition, Round
 
-from .models import Kind
+from .models import Kind, Notification
 from .notify import (
     Delivery,
     leads_by_place,
@@ -85,6 +85,8 @@ def return_moved(sender, instance: ReturnTransition, created, raw=False, **kwarg
     round_, place = return_.round, return_.place
     link = reverse("stocktake:return_detail", args=[round_.slug, place.slug])
     context = {"round": round_, "place": place, "step": step, "by": step.by, "reason": step.reason}
+    # What the earlier steps asked of people is done now: a review waited for, or changes asked for.
+    Notification.objects.filter(key__startswith=f"return:{return_.pk}:step:", read_at=None).update(read_at=step.at)
     if step.action == ReturnTransition.Action.SUBMIT:
         notify(
             reviewers_of(round_.framework.system),
@@ -95,6 +97,7 @@ def return_moved(sender, instance: ReturnTransition, created, raw=False, **kwarg
             link=link + "#review",
             reason="You review the stocktake returns of the ICS.",
             about=return_,
+            now=step.at,
         )
     else:
         notify(
@@ -106,6 +109,7 @@ def return_moved(sender, instance: ReturnTransition, created, raw=False, **kwarg
             link=link,
             reason=f"You are {place}'s lead for the stocktake.",
             about=return_,
+            now=step.at,
         )
 
 

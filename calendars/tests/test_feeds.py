@@ -81,6 +81,7 @@ def test_events_are_timed_meetings_and_all_day_deadlines_with_links(diary, setti
     calendar = feed_of(w.users.secretariat)
     assert str(calendar["VERSION"]) == "2.0" and "All Together Fairer" in str(calendar["PRODID"])
     assert str(calendar["X-WR-CALNAME"]) == "All Together Fairer"
+    assert b"X-PUBLISHED-TTL:PT6H" in calendar.to_ical()  # the refresh hint classic Outlook reads, as a duration
     found = events(calendar)
 
     planned = w.meetings.st_helens_planned

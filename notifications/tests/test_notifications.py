@@ -124,6 +124,9 @@ def test_each_step_of_a_return_tells_the_right_people(world, smtp):  # noqa: F81
     transitions.take(users.reviewer, open_round, knowsley, transitions.Action.RETURN, reason="Add <b>dates</b>")
     returned = told(users.lead, Kind.RETURN_REVIEWED)
     assert len(returned) == 1 and "Add <b>dates</b>" in returned[0].body
+    # The review it waited for is done: the reviewer's note of the submission is read now.
+    assert all(n.is_read for n in told(users.reviewer, Kind.RETURN_SUBMITTED))
+    assert not returned[0].is_read
     assert told(users.other_lead) == [] and told(users.viewer) == []
     transitions.take(users.lead, open_round, knowsley, transitions.Action.SUBMIT)
     transitions.take(users.reviewer, open_round, knowsley, transitions.Action.ACCEPT)

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from notifications import schedule, sending
+from notifications.models import Kind
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,8 @@ class Command(BaseCommand):
                 result.error = more.error
                 break
             result.sent += more.sent
-        made = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(told.counts.items())) or "nothing new"
+        counts = sorted(told.counts.items())
+        made = ", ".join(f"{n} × {Kind(kind).label.lower()}" for kind, n in counts) or "nothing new"
         self.stdout.write(f"Notifications: {made}. Mail sent: {result.sent}.")
         if result.error:
             self.stderr.write(f"Mail not sent yet: {result.error} It will be tried again on a later run.")
