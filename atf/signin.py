@@ -21,6 +21,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.db.models import Max, Sum
 from django.shortcuts import render
@@ -79,9 +80,23 @@ def lockout_response(request, original_response=None, credentials=None):
     )
 
 
+class SetPasswordForm(auth_forms.SetPasswordForm):
+    """Django's form, saying what is wrong with a new password beside the field it was typed in.
+
+    Django puts a password that is too short or too common beside the confirmation; a mismatch stays there.
+    """
+
+    NEW = "new_password1"
+
+    def validate_password_for_user(self, user, *args, **kwargs):
+        super().validate_password_for_user(user, self.NEW)
+
+
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     """Django's view; once the password is changed, the account's failed sign-ins are forgotten, so that
     someone else's guessing no longer holds its owner back."""
+
+    form_class = SetPasswordForm
 
     def form_valid(self, form):
         from axes.utils import reset

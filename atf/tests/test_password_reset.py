@@ -93,6 +93,9 @@ def test_a_known_address_gets_a_working_link_by_smtp(smtp, people):
     set_password_url = page.redirect_chain[-1][0]
     weak = client.post(set_password_url, {"new_password1": "short", "new_password2": "short"})
     assert weak.status_code == 200 and "nhsuk-error-message" in weak.content.decode()
+    assert weak.context["form"].errors.keys() == {"new_password1"}  # said beside the field it was typed in
+    mismatch = client.post(set_password_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD + "x"})
+    assert mismatch.context["form"].errors.keys() == {"new_password2"}
     assert 'value="short"' not in weak.content.decode()  # a password is never written back into the page
     done = client.post(set_password_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert done.status_code == 302 and done["Location"] == reverse("password_reset_complete")
