@@ -22,6 +22,7 @@ import secrets
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -206,6 +207,22 @@ def _finish(job: Job, outcome: Outcome, progress: Progress) -> None:
 def _fail(job: Job, message: str) -> None:
     Job.objects.filter(pk=job.pk).update(
         status=Job.Status.FAILED, finished=timezone.now(), outcome=message, progress=""
+    )
+
+
+# A job still running after this long was left by a worker that stopped (a crash, a deploy): nothing it
+# was saving was kept, as each import is one transaction.
+STALLED_AFTER = timedelta(hours=1)
+STALLED = (
+    "The background worker stopped while this was running, so nothing was saved and no file was made. Start it again."
+)
+
+
+def give_up_stalled(now=None, after: timedelta = STALLED_AFTER) -> int:
+    """Mark failed the jobs a stopped worker left running; how many."""
+    now = now or timezone.now()
+    return Job.objects.filter(status=Job.Status.RUNNING, started__lt=now - after).update(
+        status=Job.Status.FAILED, finished=now, outcome=STALLED, progress=""
     )
 
 

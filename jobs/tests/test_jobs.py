@@ -312,3 +312,23 @@ def test_purge_jobs_forgets_old_finished_jobs_and_their_files(world, settings):
     assert purge_jobs() == 1
     assert not old.file_path.exists() and new.file_path.exists() and not stray.exists()
     assert set(Job.objects.values_list("pk", flat=True)) == {new.pk, waiting.pk}
+
+
+def test_a_job_a_stopped_worker_left_running_is_failed_and_says_so(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jobs.management.commands.purge_jobs import purge_jobs
+
+    stalled = work.start(world.users.lead, Job.Kind.WORKBOOK_EXPORT, "Stalled")
+    running = work.start(world.users.lead, Job.Kind.WORKBOOK_EXPORT, "Running")
+    Job.objects.filter(pk=stalled.pk).update(status=Job.Status.RUNNING, started=timezone.now() - timedelta(hours=2))
+    Job.objects.filter(pk=running.pk).update(status=Job.Status.RUNNING, started=timezone.now())
+    purge_jobs()
+    stalled.refresh_from_db()
+    running.refresh_from_db()
+    assert stalled.status == Job.Status.FAILED and stalled.outcome == work.STALLED
+    assert running.status == Job.Status.RUNNING
+    page = client_for(world, "lead").get(reverse("jobs:job_detail", args=[stalled.pk])).content.decode()
+    assert "the background worker stopped" in page.lower()

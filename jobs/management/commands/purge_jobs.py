@@ -8,13 +8,17 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from jobs.models import Job
-from jobs.work import files_dir
+from jobs.work import files_dir, give_up_stalled
 
 KEPT_FOR = timedelta(days=7)
 
 
 def purge_jobs(older_than: timedelta = KEPT_FOR) -> int:
-    """Delete finished jobs older than ``older_than`` and their files, then files no job names; how many jobs."""
+    """Delete finished jobs older than ``older_than`` and their files, then files no job names; how many jobs.
+
+    First, jobs left running by a worker that stopped are marked failed, so that their pages say so.
+    """
+    give_up_stalled()
     old = Job.objects.filter(status__in=Job.FINISHED, finished__lt=timezone.now() - older_than)
     for job in old:
         if path := job.file_path:
@@ -30,7 +34,10 @@ def purge_jobs(older_than: timedelta = KEPT_FOR) -> int:
 
 
 class Command(BaseCommand):
-    help = "Forget finished background jobs older than a week, and delete their files."
+    help = (
+        "Mark failed the jobs a stopped worker left running for over an hour; forget finished background jobs "
+        "older than a week, and delete their files."
+    )
 
     def handle(self, *args, **options):
         self.stdout.write(f"{purge_jobs()} jobs forgotten.")
