@@ -79,6 +79,21 @@ def _back(request):
     return redirect("notifications:list")
 
 
+def kinds_for(user) -> set[str]:
+    """The kinds the person's roles and seats bring them now; the others are offered apart, for roles to come."""
+    scope = access.scope_for(user)
+    kinds = set(SECURITY_KINDS)
+    if scope.lead_places or scope.superuser:
+        kinds |= {Kind.ROUND_OPENED, Kind.DEADLINE_REMINDER, Kind.DEADLINE_PASSED, Kind.RETURN_REVIEWED}
+    if scope.reviewer_systems or scope.superuser:
+        kinds |= {Kind.RETURN_SUBMITTED, Kind.DEADLINE_PASSED}
+    if scope.secretariat_commissions or scope.superuser:
+        kinds |= {Kind.ACTION_ASSIGNED, Kind.ACTION_DUE, Kind.ACTIONS_DIGEST}
+    if user.commission_seats.exists():
+        kinds |= {Kind.ACTION_ASSIGNED, Kind.ACTION_DUE, Kind.MINUTES}
+    return kinds
+
+
 class SettingsForm(forms.Form):
     """Two boxes for each kind that may be turned off: by email, on the home page."""
 
@@ -105,6 +120,9 @@ class SettingsForm(forms.Form):
                     "page": self[f"{kind}__on_home_page"],
                 }
             )
+        held = kinds_for(user)
+        self.yours = [row for row in self.rows if row["kind"] in held]
+        self.others = [row for row in self.rows if row["kind"] not in held]
 
     def choices(self) -> dict[str, dict[str, bool]]:
         return {

@@ -568,3 +568,21 @@ def test_a_schedule_run_that_finds_everyone_told_is_cheap(world, st_helens, djan
     # their number; a few per round and per borough for the deadlines.
     with django_assert_max_num_queries(30):
         assert schedule.due_today().total == 0
+
+
+def test_the_settings_page_puts_first_the_kinds_a_persons_roles_bring(world):
+    from notifications.views import SettingsForm
+
+    def split(user):
+        form = SettingsForm(user=user)
+        return {row["kind"] for row in form.yours}, {row["kind"] for row in form.others}
+
+    lead_yours, lead_others = split(world.users.lead)
+    assert Kind.DEADLINE_REMINDER in lead_yours and Kind.RETURN_SUBMITTED in lead_others
+    reviewer_yours, _ = split(world.users.reviewer)
+    assert Kind.RETURN_SUBMITTED in reviewer_yours and Kind.DEADLINE_REMINDER not in reviewer_yours
+    secretariat_yours, _ = split(world.users.secretariat)
+    assert Kind.ACTIONS_DIGEST in secretariat_yours and Kind.ROLE_CHANGED in secretariat_yours
+    page = signed_in(world.users.lead).get(reverse("notifications:settings")).content.decode()
+    assert page.index("Reminders before a return") < page.index("For roles you do not hold now")
+    assert page.index("For roles you do not hold now") < page.index("A return is submitted for review")
