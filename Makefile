@@ -120,7 +120,7 @@ test-postgres: install-dev
 
 # The live round played by several users at once, with many more random interleavings than CI runs.
 test-live: install-dev
-	LIVE_ROUND_PROFILE=thorough env -u DATABASE_URL $(VENV)/bin/pytest -q stocktake/tests/test_live_round.py
+	LIVE_ROUND_PROFILE=thorough env -u DATABASE_URL $(VENV)/bin/pytest -q stocktake/tests/test_live_round.py notifications/tests/test_notifications_live.py
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
