@@ -457,6 +457,15 @@ def test_a_reviewer_imports_values_on_the_pages_and_makes_a_framework_version(br
     assert "Trafford" in page.content()  # skipped, and said
     check_accessibility(page)
     page.get_by_role("button", name="Import these values").click()
+    # The import is the worker's: its progress page waits, refreshing itself, until the worker has run it.
+    page.wait_for_url(f"{live_server.url}/jobs/*/")
+    check_accessibility(page)
+    from jobs.tests.helpers import run_queued_jobs
+
+    (job,) = run_queued_jobs()
+    assert job.status == "done", job.outcome
+    page.wait_for_selector("text=Done", timeout=10_000)  # the page's own refresh shows it done
+    check_accessibility(page)
     assert IndicatorValue.objects.count() == 2
     page.goto(f"{live_server.url}/indicators/")
     assert "53.7" in page.locator("#rug").inner_text() and "Worse" in page.locator("#rug").inner_text()
