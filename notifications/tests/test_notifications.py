@@ -13,6 +13,7 @@ from django.utils import timezone
 from atf.models import Membership, Role
 from atf.tests.test_password_reset import Collect, free_port, smtp  # noqa: F401  (the SMTP server fixture)
 from commissions.models import Action, Meeting, Member
+from jobs.tests.helpers import run_queued_jobs
 from notifications import schedule, sending
 from notifications.models import Kind, Notification, Setting
 from notifications.notify import recorded_only
@@ -524,21 +525,6 @@ def test_the_ics_sets_a_rounds_deadline_and_reminder_days(world):
     assert signed_in(world.users.lead).post(url, {"deadline": "", "version": open_round.version}).status_code == 403
 
 
-def run_worker() -> None:
-    """``manage.py db_worker --batch``, as the worker beside the web server runs what is queued."""
-    import signal
-    from unittest import mock
-
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
-    try:
-        # Its housekeeping closes old connections: here the connection holds the test's transaction.
-        with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
-            call_command("db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=0)
-    finally:
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
-
-
 def test_an_event_asks_the_background_worker_to_send_its_mail_at_once(world, smtp, django_capture_on_commit_callbacks):  # noqa: F811
     from django_tasks_db.models import DBTaskResult
 
@@ -548,7 +534,7 @@ def test_an_event_asks_the_background_worker_to_send_its_mail_at_once(world, smt
         transitions.take(world.users.lead, world.rounds.open, knowsley, transitions.Action.SUBMIT)
     assert DBTaskResult.objects.filter(task_path="notifications.tasks.send_waiting_mail").count() == 1
     assert smtp.messages == []  # not in the request
-    run_worker()
+    run_queued_jobs()  # manage.py db_worker --batch, as the worker beside the web server runs what is queued
     assert recipients(smtp) == ["reviewer@example.org"]
     assert Notification.objects.get(recipient=world.users.reviewer, kind=Kind.RETURN_SUBMITTED).mail == "sent"
 
