@@ -29,7 +29,7 @@ from commissions.models import Action, Commission
 from stocktake.models import Return, Round
 
 from .models import Kind
-from .notify import Delivery, leads_of, notify, notify_each, reviewers_of, secretariat_of
+from .notify import Delivery, leads_by_place, notify, notify_each, reviewers_of, secretariat_of
 
 DUE_SOON_DAYS = 7
 DIGEST_LISTS = 100  # actions listed in a digest at most
@@ -77,6 +77,7 @@ def _deadlines(today: date, told: Told) -> None:
             Place.objects.filter(system_id=round_.framework.system_id, kind=Place.Kind.BOROUGH).order_by("name")
         )
         returns = {r.place_id: r for r in Return.objects.filter(round=round_)}
+        leads = leads_by_place(boroughs)
         overdue_by_date: dict[date, list[Place]] = defaultdict(list)
         for place in boroughs:
             return_ = returns.get(place.pk)
@@ -99,7 +100,7 @@ def _deadlines(today: date, told: Told) -> None:
                 told.add(
                     Kind.DEADLINE_PASSED,
                     notify(
-                        leads_of(place),
+                        leads.get(place.pk, []),
                         Kind.DEADLINE_PASSED,
                         f"round:{round_.pk}:place:{place.pk}:due:{deadline}:passed",
                         template="deadline_passed",
@@ -116,7 +117,7 @@ def _deadlines(today: date, told: Told) -> None:
             told.add(
                 Kind.DEADLINE_REMINDER,
                 notify(
-                    leads_of(place),
+                    leads.get(place.pk, []),
                     Kind.DEADLINE_REMINDER,
                     f"round:{round_.pk}:place:{place.pk}:due:{deadline}:reminder:{day}",
                     template="deadline_reminder",
