@@ -31,7 +31,7 @@ The policy, per role (``Scope`` below holds a user's roles):
 - viewer at a place: views published entries in that place's tree.
 - anyone signed in: views reference data (places, frameworks).
 - personal rows (a person's notifications and their settings, background
-  jobs, calendar address; ``PERSONAL`` below): their owner's alone,
+  jobs, calendar address, API tokens; ``PERSONAL`` below): their owner's alone,
   whatever the roles; superusers read jobs, nothing else of them.
 
 An entry is *published* when its round is closed, when it was reported at
@@ -429,6 +429,7 @@ PERSONAL = {
     "notifications.Setting": ("user", False),
     "jobs.Job": ("user", True),
     "calendars.CalendarFeed": ("user", False),
+    "api.AccessToken": ("user", False),
 }
 
 

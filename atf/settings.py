@@ -75,6 +75,10 @@ INSTALLED_APPS = [
     "notifications",
     "jobs",
     "calendars",
+    "api",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # Background work: Django's tasks framework (backported), with its tasks kept in the database.
     "django_tasks",
     "django_tasks_db",
@@ -322,3 +326,49 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # Exports (the entries, a round's workbook, indicator values) of more rows than this are written by a
 # background job whose page shows its progress and then offers the file; smaller ones download at once.
 JOBS_EXPORT_ROWS = int(os.environ.get("JOBS_EXPORT_ROWS", "5000"))
+
+# The read API (/api/v1/): personal access tokens (Authorization: Bearer) or the site's session, read-only,
+# every resource through the tenant rule (api/views.py). JSON or CSV, in pages with a `next` link.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "api.renderers.CSVRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pages",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerTokenRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "COERCE_DECIMAL_TO_STRING": False,
+}
+# Requests per token (or per signed-in user) allowed, as "<number>/<second|minute|hour|day>".
+API_RATE = os.environ.get("API_RATE", "600/minute")
+# Active tokens a person may hold at once.
+API_TOKENS_PER_USER = int(os.environ.get("API_TOKENS_PER_USER", "10"))
+SPECTACULAR_SETTINGS = {
+    "TITLE": "All Together Fairer API",
+    "DESCRIPTION": (
+        "Read-only access to the stocktake, the framework, beacon indicator values and the commissions, "
+        "as the signed-in user or the owner of a personal access token may see them."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Swagger UI's files from our own static files, not from a third-party host.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # One name per choice set in the schema, where several models call theirs "status" or "kind".
+    "ENUM_NAME_OVERRIDES": {
+        "RoundStatusEnum": "stocktake.models.Round.Status",
+        "ReturnStatusEnum": "stocktake.models.Return.Status",
+        "MeetingStatusEnum": "commissions.models.Meeting.Status",
+        "ActionStatusEnum": "commissions.models.Action.Status",
+        "PlaceKindEnum": "boroughs.models.Place.Kind",
+        "CommissionKindEnum": "commissions.models.Commission.Kind",
+        "MeetingKindEnum": "commissions.models.Meeting.Kind",
+    },
+}

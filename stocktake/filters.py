@@ -8,7 +8,7 @@ from boroughs.models import Place
 from .models import Entry, Level, Return, Round
 
 
-def _scoped(model, action=access.VIEW):
+def scoped(model, action=access.VIEW):
     def queryset(request):
         if request is None:
             return model.objects.none()
@@ -27,16 +27,16 @@ def _places_with_visible_entries(request):
 
 class EntryFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Text contains", method="filter_text")
-    round = django_filters.ModelChoiceFilter(queryset=_scoped(Round))
-    theme = django_filters.ModelChoiceFilter(queryset=_scoped(Theme))
+    round = django_filters.ModelChoiceFilter(queryset=scoped(Round))
+    theme = django_filters.ModelChoiceFilter(queryset=scoped(Theme))
     system_recommendation = django_filters.ModelChoiceFilter(
-        queryset=_scoped(SystemRecommendation), label="System recommendation"
+        queryset=scoped(SystemRecommendation), label="System recommendation"
     )
     recommendation = django_filters.ModelChoiceFilter(
-        field_name="recommendations", queryset=_scoped(Recommendation), label="Recommendation"
+        field_name="recommendations", queryset=scoped(Recommendation), label="Recommendation"
     )
     indicator = django_filters.ModelChoiceFilter(
-        field_name="indicators", queryset=_scoped(BeaconIndicator), label="Beacon indicator"
+        field_name="indicators", queryset=scoped(BeaconIndicator), label="Beacon indicator"
     )
     level = django_filters.ChoiceFilter(choices=Level.choices)
     place = django_filters.ModelChoiceFilter(field_name="places", queryset=_places_with_visible_entries, label="Place")

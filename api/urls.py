@@ -1,0 +1,44 @@
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import SimpleRouter
+
+from . import token_views, views
+
+app_name = "api"
+
+router = SimpleRouter(trailing_slash=True)
+router.register("places", views.PlaceViewSet, basename="place")
+router.register("frameworks", views.FrameworkViewSet, basename="framework")
+router.register("themes", views.ThemeViewSet, basename="theme")
+router.register("recommendations", views.RecommendationViewSet, basename="recommendation")
+router.register("system-recommendations", views.SystemRecommendationViewSet, basename="system-recommendation")
+router.register("indicators", views.IndicatorViewSet, basename="indicator")
+router.register("rounds", views.RoundViewSet, basename="round")
+router.register("returns", views.ReturnViewSet, basename="return")
+router.register("entries", views.EntryViewSet, basename="entry")
+router.register("indicator-values", views.IndicatorValueViewSet, basename="indicator-value")
+router.register("commissions", views.CommissionViewSet, basename="commission")
+router.register("meetings", views.MeetingViewSet, basename="meeting")
+router.register("actions", views.ActionViewSet, basename="action")
+
+
+def _authenticated_by_the_api(pattern):
+    # The API answers a request without credentials itself, with a 401 that says how to send a token,
+    # not with the sign-in page: its views authenticate (token or session) and require a user.
+    pattern.callback = login_not_required(pattern.callback)
+    return pattern
+
+
+urlpatterns = [
+    path("tokens/", token_views.tokens, name="tokens"),
+    path("tokens/<int:pk>/revoke/", token_views.revoke, name="token_revoke"),
+    _authenticated_by_the_api(path("v1/schema/", SpectacularAPIView.as_view(), name="schema")),
+    # The browsable docs: Swagger UI from our own static files, for people signed in to the site.
+    path(
+        "v1/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="api/docs.html"),
+        name="docs",
+    ),
+    path("v1/", include([_authenticated_by_the_api(pattern) for pattern in router.urls])),
+]

@@ -1,0 +1,261 @@
+"""The read API, /api/v1/: every resource is read through the one tenant rule (atf.access), as the pages are.
+
+A row outside what the reader may view is a 404, never a 403: the API says nothing of rows it does not show.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from atf import access
+from atf.models import BeaconIndicator, Framework, Recommendation, SystemRecommendation, Theme
+from boroughs.models import Place
+from commissions.models import Action, ActionUpdate, AgendaItem, Commission, Decision, Meeting, Paragraph
+from indicators.comparison import Comparison, with_england
+from indicators.exporting import ENGLAND
+from indicators.models import IndicatorValue
+from stocktake import coverage
+from stocktake.models import Entry, Return, Round
+
+from . import filters, serializers
+
+
+def visible(queryset, request):
+    return access.restrict(queryset, request.user, access.VIEW)
+
+
+class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
+    """A resource's rows as ``access.restrict`` gives them to the reader, in a stable order for paging."""
+
+    queryset = None  # built per request in rows(), so that no query ever skips the rule
+    ordering = ("pk",)
+
+    def rows(self):
+        raise NotImplementedError
+
+    def get_queryset(self):
+        return visible(self.rows(), self.request).order_by(*self.ordering)
+
+
+def _list_and_detail(summary: str):
+    return extend_schema_view(
+        list=extend_schema(
+            summary=f"List {summary}", description="Pages of up to 1,000 rows (page_size); CSV with ?format=csv."
+        ),
+        retrieve=extend_schema(summary=f"One of the {summary}"),
+    )
+
+
+@_list_and_detail("places")
+class PlaceViewSet(ScopedViewSet):
+    serializer_class = serializers.PlaceSerializer
+    filterset_fields = ["kind", "parent", "system"]
+
+    def rows(self):
+        return Place.objects.all()
+
+
+@_list_and_detail("frameworks")
+class FrameworkViewSet(ScopedViewSet):
+    serializer_class = serializers.FrameworkSerializer
+
+    def rows(self):
+        return Framework.objects.all()
+
+
+@_list_and_detail("themes")
+class ThemeViewSet(ScopedViewSet):
+    serializer_class = serializers.ThemeSerializer
+    filterset_fields = ["framework"]
+    ordering = ("framework", "number", "pk")
+
+    def rows(self):
+        return Theme.objects.all()
+
+
+@_list_and_detail("recommendations")
+class RecommendationViewSet(ScopedViewSet):
+    serializer_class = serializers.RecommendationSerializer
+    filterset_fields = ["theme", "theme__framework"]
+    ordering = ("theme__framework", "theme__number", "position", "pk")
+
+    def rows(self):
+        return Recommendation.objects.select_related("theme")
+
+
+@_list_and_detail("system recommendations")
+class SystemRecommendationViewSet(ScopedViewSet):
+    serializer_class = serializers.SystemRecommendationSerializer
+    filterset_fields = ["framework"]
+    ordering = ("framework", "number", "pk")
+
+    def rows(self):
+        return SystemRecommendation.objects.all()
+
+
+@_list_and_detail("beacon indicators")
+class IndicatorViewSet(ScopedViewSet):
+    serializer_class = serializers.IndicatorSerializer
+    filterset_fields = ["framework", "theme"]
+    ordering = ("framework", "number", "pk")
+
+    def rows(self):
+        return BeaconIndicator.objects.all()
+
+
+COVERAGE_VIEWS = ("themes", "recommendations", "indicators")
+
+
+@_list_and_detail("stocktake rounds")
+class RoundViewSet(ScopedViewSet):
+    serializer_class = serializers.RoundSerializer
+    filterset_class = filters.RoundFilter
+
+    def rows(self):
+        return Round.objects.all()
+
+    @extend_schema(
+        summary="A round's coverage: entries per place under each theme, recommendation or indicator",
+        description="Counts the entries the reader may view, as the coverage page does.",
+        parameters=[OpenApiParameter("by", OpenApiTypes.STR, enum=COVERAGE_VIEWS, default="themes")],
+        responses=serializers.CoverageRowSerializer(many=True),
+        filters=False,
+    )
+    @action(detail=True, pagination_class=None, filter_backends=[])
+    def coverage(self, request, pk=None):
+        round_ = self.get_object()
+        by = request.query_params.get("by", "themes")
+        if by not in COVERAGE_VIEWS:
+            raise ValidationError({"by": [f"Choose one of: {', '.join(COVERAGE_VIEWS)}."]})
+        places, grid_rows = coverage.grid(request.user, round_, by)
+        data = [
+            {
+                "code": row.code,
+                "label": row.label,
+                "total": row.total,
+                "places": [
+                    {"place": place.pk, "place_name": place.name, "entries": cell.count, "return_status": cell.status}
+                    for place, cell in zip(places, row.cells, strict=True)
+                ],
+            }
+            for row in grid_rows
+        ]
+        return Response(serializers.CoverageRowSerializer(data, many=True).data)
+
+
+@_list_and_detail("returns (one per place and round)")
+class ReturnViewSet(ScopedViewSet):
+    serializer_class = serializers.ReturnSerializer
+    filterset_class = filters.ReturnFilter
+    ordering = ("round", "place__name", "pk")
+
+    def rows(self):
+        return Return.objects.select_related("place", "round")
+
+
+@_list_and_detail("stocktake entries")
+class EntryViewSet(ScopedViewSet):
+    serializer_class = serializers.EntrySerializer
+    filterset_class = filters.EntryFilter
+    ordering = ("round", "position", "pk")
+
+    def rows(self):
+        user = self.request.user
+        return Entry.objects.prefetch_related(
+            Prefetch("places", queryset=access.restrict(Place.objects.all(), user, access.VIEW).order_by("name")),
+            Prefetch("recommendations", queryset=access.restrict(Recommendation.objects.all(), user, access.VIEW)),
+            Prefetch("indicators", queryset=access.restrict(BeaconIndicator.objects.all(), user, access.VIEW)),
+        )
+
+
+def england_comparisons(rows) -> dict[int, tuple[float | None, str, str]]:
+    """value id -> (England's value, comparison, what it rests on), England's values read in one query."""
+    rows = list(rows)
+    if not rows:
+        return {}
+    england = {
+        (value.indicator_id, value.period_label, value.sex, value.age): value.value
+        for value in IndicatorValue.objects.filter(
+            area__code=ENGLAND, breakdown="", indicator__in={row.indicator_id for row in rows}
+        ).only("indicator_id", "period_label", "sex", "age", "value")
+    }
+    result = {}
+    for row in rows:
+        reference = england.get((row.indicator_id, row.period_label, row.sex, row.age))
+        if row.area.code == ENGLAND:
+            ours, by = Comparison.NOT_COMPARED, ""  # England against itself
+        else:
+            ours, by = with_england(
+                row.value, row.lower_95, row.upper_95, reference, row.indicator.polarity, row.source_comparison
+            )
+        result[row.pk] = (None if reference is None else float(reference), ours.value, by)
+    return result
+
+
+@_list_and_detail("indicator values, each with its comparison with England")
+class IndicatorValueViewSet(ScopedViewSet):
+    serializer_class = serializers.IndicatorValueSerializer
+    filterset_class = filters.IndicatorValueFilter
+    ordering = ("indicator__number", "area__code", "period_start", "period_years", "sex", "age", "breakdown", "pk")
+
+    def rows(self):
+        return IndicatorValue.objects.select_related("indicator", "area")
+
+    def get_serializer(self, *args, **kwargs):
+        if args:
+            instance = args[0]
+            rows = instance if isinstance(instance, list | tuple) else [instance]
+            kwargs["context"] = {**self.get_serializer_context(), "comparisons": england_comparisons(rows)}
+            return self.get_serializer_class()(*args, **kwargs)
+        return super().get_serializer(*args, **kwargs)
+
+
+@_list_and_detail("commissions")
+class CommissionViewSet(ScopedViewSet):
+    serializer_class = serializers.CommissionSerializer
+    filterset_fields = ["place", "kind"]
+    ordering = ("name", "pk")
+
+    def rows(self):
+        return Commission.objects.select_related("place")
+
+
+@_list_and_detail("meetings: published ones, and drafts to those who may see them")
+class MeetingViewSet(ScopedViewSet):
+    filterset_class = filters.MeetingFilter
+    ordering = ("-starts_at", "pk")
+
+    def get_serializer_class(self):
+        return serializers.MeetingDetailSerializer if self.action == "retrieve" else serializers.MeetingSerializer
+
+    def rows(self):
+        meetings = Meeting.objects.all()
+        if self.action != "retrieve":
+            return meetings
+        user = self.request.user
+        paragraphs = access.restrict(Paragraph.objects.all(), user, access.VIEW).order_by("position", "pk")
+        items = access.restrict(AgendaItem.objects.all(), user, access.VIEW).order_by("position", "pk")
+        return meetings.prefetch_related(
+            Prefetch("items", queryset=items.prefetch_related(Prefetch("paragraphs", queryset=paragraphs))),
+            Prefetch(
+                "decisions",
+                queryset=access.restrict(Decision.objects.all(), user, access.VIEW).order_by("number", "pk"),
+            ),
+        )
+
+
+@_list_and_detail("commission actions, with their progress updates")
+class ActionViewSet(ScopedViewSet):
+    serializer_class = serializers.ActionSerializer
+    filterset_class = filters.ActionFilter
+    ordering = ("commission", "due", "pk")
+
+    def rows(self):
+        updates = access.restrict(ActionUpdate.objects.select_related("author"), self.request.user, access.VIEW)
+        return Action.objects.prefetch_related(Prefetch("updates", queryset=updates.order_by("date", "pk")))
