@@ -118,9 +118,10 @@ test-postgres: install-dev
 		echo "WARNING: PostgreSQL is not reachable; the PostgreSQL run was skipped." >&2; \
 	fi
 
-# The live round played by several users at once, with many more random interleavings than CI runs.
+# The live round played by several users at once, with many more random interleavings than CI runs,
+# and the API against its schema with many more generated requests.
 test-live: install-dev
-	LIVE_ROUND_PROFILE=thorough env -u DATABASE_URL $(VENV)/bin/pytest -q stocktake/tests/test_live_round.py notifications/tests/test_notifications_live.py
+	LIVE_ROUND_PROFILE=thorough API_FUZZ_EXAMPLES=200 env -u DATABASE_URL $(VENV)/bin/pytest -q stocktake/tests/test_live_round.py notifications/tests/test_notifications_live.py api/tests/test_schema.py
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

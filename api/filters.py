@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 
 from atf.models import BeaconIndicator, Framework, Theme
 from boroughs.models import Place
@@ -39,11 +40,15 @@ class RoundFilter(django_filters.FilterSet):
         fields = ["framework", "status"]
 
 
+class WholeNumberFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
 class IndicatorValueFilter(django_filters.FilterSet):
     indicator = django_filters.ModelChoiceFilter(queryset=scoped(BeaconIndicator))
     area_code = django_filters.CharFilter(field_name="area__code")
-    place = django_filters.NumberFilter(field_name="area__place")
-    period_start = django_filters.NumberFilter()
+    place = django_filters.ModelChoiceFilter(field_name="area__place", queryset=scoped(Place))
+    period_start = WholeNumberFilter(label="First year of the period")
 
     class Meta:
         model = IndicatorValue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 
@@ -9,6 +10,15 @@ class Pages(PageNumberPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+    def get_page_size(self, request):
+        # A page size that is not a whole number from 1 to the most is refused, not quietly replaced.
+        asked = request.query_params.getlist(self.page_size_query_param)
+        if not asked:
+            return self.page_size
+        if len(asked) == 1 and asked[0].isascii() and asked[0].isdigit() and 1 <= int(asked[0]) <= self.max_page_size:
+            return int(asked[0])
+        raise ValidationError({self.page_size_query_param: [f"Give a whole number from 1 to {self.max_page_size}."]})
 
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)

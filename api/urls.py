@@ -1,5 +1,5 @@
 from django.contrib.auth.decorators import login_not_required
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
@@ -41,4 +41,6 @@ urlpatterns = [
         name="docs",
     ),
     path("v1/", include([_authenticated_by_the_api(pattern) for pattern in router.urls])),
+    # Anything else under /api/v1/ (an id that is not a number, a misspelt resource) is the API's JSON 404.
+    re_path(r"^v1/", views.not_found, name="not_found"),
 ]

@@ -5,12 +5,15 @@ A row outside what the reader may view is a 404, never a 403: the API says nothi
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_not_required
 from django.db.models import Prefetch
+from django.http import JsonResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from atf import access
@@ -38,6 +41,13 @@ class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
 
     def rows(self):
         raise NotImplementedError
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # A refusal (400, 401, 404, 429...) is always JSON, even to a request for CSV: a spreadsheet of
+        # one error cell would hide it, and clients read one error format.
+        if response.status_code >= 400 and getattr(request, "accepted_renderer", None) is not None:
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
 
     def get_queryset(self):
         return visible(self.rows(), self.request).order_by(*self.ordering)
@@ -259,3 +269,8 @@ class ActionViewSet(ScopedViewSet):
     def rows(self):
         updates = access.restrict(ActionUpdate.objects.select_related("author"), self.request.user, access.VIEW)
         return Action.objects.prefetch_related(Prefetch("updates", queryset=updates.order_by("date", "pk")))
+
+
+@login_not_required
+def not_found(request):
+    return JsonResponse({"detail": "No such address in the API: see /api/v1/docs/."}, status=404)

@@ -361,6 +361,10 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI's files from our own static files, not from a third-party host.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.document_error_responses",
+    ],
     # One name per choice set in the schema, where several models call theirs "status" or "kind".
     "ENUM_NAME_OVERRIDES": {
         "RoundStatusEnum": "stocktake.models.Round.Status",
