@@ -1,4 +1,4 @@
-from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
@@ -24,6 +24,7 @@ router.register("actions", views.ActionViewSet, basename="action")
 
 
 def _authenticated_by_the_api(pattern):
+    # (Django REST framework's views already opt out of LoginRequiredMiddleware; said here, where it is relied on.)
     # The API answers a request without credentials itself, with a 401 that says how to send a token,
     # not with the sign-in page: its views authenticate (token or session) and require a user.
     pattern.callback = login_not_required(pattern.callback)
@@ -34,10 +35,11 @@ urlpatterns = [
     path("tokens/", token_views.tokens, name="tokens"),
     path("tokens/<int:pk>/revoke/", token_views.revoke, name="token_revoke"),
     _authenticated_by_the_api(path("v1/schema/", SpectacularAPIView.as_view(), name="schema")),
-    # The browsable docs: Swagger UI from our own static files, for people signed in to the site.
+    # The browsable docs: Swagger UI from our own static files, for people signed in to the site (and a
+    # person who is not is sent to the sign-in page and back).
     path(
         "v1/docs/",
-        SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="api/docs.html"),
+        login_required(SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="api/docs.html")),
         name="docs",
     ),
     path("v1/", include([_authenticated_by_the_api(pattern) for pattern in router.urls])),

@@ -761,11 +761,12 @@ def covered_url_names() -> set[str]:
 
     covered |= set(INDICATOR_PAGES)
     # Each of these apps keeps its own rows beside its tests: url name -> what its test proves.
+    from api.tests.test_pages import API_PAGES
     from calendars.tests.test_pages import CALENDAR_PAGES
     from jobs.tests.test_pages import JOB_PAGES
     from notifications.tests.test_pages import NOTIFICATION_PAGES
 
-    covered |= set(NOTIFICATION_PAGES) | set(JOB_PAGES) | set(CALENDAR_PAGES)
+    covered |= set(NOTIFICATION_PAGES) | set(JOB_PAGES) | set(CALENDAR_PAGES) | set(API_PAGES)
     return covered
 
 
