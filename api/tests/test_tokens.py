@@ -94,7 +94,7 @@ def test_expired_revoked_unknown_and_malformed_tokens_are_refused_saying_why(cli
     row.revoke()
     assert answer(f"Bearer {token}") == (401, "The token was revoked. Make a new one on your API tokens page.")
 
-    other, other_token = AccessToken.make(world.users.viewer, "Report", 30)
+    _, other_token = AccessToken.make(world.users.viewer, "Report", 30)
     world.users.viewer.is_active = False
     world.users.viewer.save()
     assert answer(f"Bearer {other_token}") == (401, "The token's account is not active.")
