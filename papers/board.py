@@ -300,3 +300,16 @@ def _indicator_table(paper: Paper, user, round_: Round) -> None:
         rows,
         widths=[3, 4, 4, 2],
     )
+
+
+def holds(user, round_: Round) -> dict:
+    """What a stored paper holds, for the jobs app to check again at each download: the round, its returns'
+    statuses (for the ICS's reviewers and each borough's own lead only) and its published entries."""
+    from stocktake.models import Entry
+
+    entries = access.restrict(Entry.objects.filter(round=round_), user, access.VIEW).filter(access.published_entries())
+    return {
+        "stocktake.round": [round_.pk],
+        "stocktake.return": sorted(Return.objects.filter(round=round_).values_list("pk", flat=True)),
+        "stocktake.entry": sorted(entries.order_by().values_list("pk", flat=True)),
+    }

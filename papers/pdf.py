@@ -34,8 +34,13 @@ def _stylesheet():
     return CSS(string=STYLESHEET.read_text(encoding="utf-8"), url_fetcher=refuse_every_url)
 
 
-def write_pdf(paper: Paper) -> bytes:
+def render(paper: Paper):
+    """The paper laid out on A4 pages (a WeasyPrint document: ``.pages``)."""
     from weasyprint import HTML  # imported when a PDF is asked for: it loads Pango
 
     html = render_to_string("papers/paper.html", {"paper": paper})
-    return HTML(string=html, url_fetcher=refuse_every_url).write_pdf(stylesheets=[_stylesheet()])
+    return HTML(string=html, url_fetcher=refuse_every_url).render(stylesheets=[_stylesheet()])
+
+
+def write_pdf(paper: Paper) -> bytes:
+    return render(paper).write_pdf()

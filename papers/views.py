@@ -10,10 +10,12 @@ otherwise, drafts included).
 from __future__ import annotations
 
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 
 from atf import access
 from commissions.models import Meeting
+from jobs import work
+from jobs.models import Job
 from stocktake import rounds
 
 from . import board, meetings, pdf, word
@@ -32,6 +34,10 @@ def _download(paper, file_format: str) -> HttpResponse:
 
 def board_paper(request, round_slug, file_format):
     round_ = rounds.managed_round(request.user, round_slug)
+    if file_format == "pdf":
+        # Laying out the stocktake table's pages takes WeasyPrint 5 to 10 seconds: a job, with its progress page.
+        title = f"The board paper of “{round_}” (PDF)"
+        return redirect(work.start(request.user, Job.Kind.PAPER_PDF, title, params={"round": round_.slug}))
     return _download(board.board_paper(request.user, round_), file_format)
 
 
