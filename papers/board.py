@@ -159,7 +159,13 @@ def board_paper(user, round_: Round, today=None) -> Paper:
     else:
         paper.paragraph("Every theme and system recommendation has activity recorded at one level or another.")
     unlinked = [f"{row.code} {row.label}" for row in recommendation_rows if row.total == 0]
-    if unlinked:
+    if recommendation_rows and len(unlinked) == len(recommendation_rows):
+        # A round read from the ICS's workbook links no entry to a recommendation: listing all of them says nothing.
+        paper.paragraph(
+            "No borough entry of this round is linked to a recommendation of the themes (links are made on the "
+            "entry form), so which recommendations have no activity cannot be told from it."
+        )
+    elif unlinked:
         paper.paragraph(f"{_plural(len(unlinked), 'recommendation')} of the themes with no borough entry linked to it:")
         paper.bullets(unlinked)
     elif recommendation_rows:
@@ -271,7 +277,9 @@ def _indicator_table(paper: Paper, user, round_: Round) -> None:
             continue
         indicator = series.indicator
         theme = f"{indicator.theme.number}. {indicator.theme.title}" if indicator.theme else indicator.group
-        label = f"{indicator.number}. {indicator.name}" + (f", {series.label}" if series.label else "")
+        # A series' sex or age, unless the indicator's name already ends with it ("Life expectancy, Female, Male").
+        named = series.label and not indicator.name.rstrip(" *").endswith(series.label)
+        label = f"{indicator.number}. {indicator.name}" + (f" ({series.label})" if named else "")
         unit = f" {indicator.unit}" if indicator.unit and indicator.unit != "%" else indicator.unit
         ics_cell = series.cells[ics_index] if ics_index is not None else None
         england_cell = series.cells[england_index] if england_index is not None else None
