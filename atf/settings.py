@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "papers",
     # Background work: Django's tasks framework (backported), with its tasks kept in the database.
     "django_tasks",
     "django_tasks_db",

@@ -208,6 +208,29 @@ def values_export(job: Job, user, progress: Progress) -> Outcome:
     )
 
 
+def paper_pdf(job: Job, user, progress: Progress) -> Outcome:
+    """A round's board paper as PDF: laying out its long tables takes WeasyPrint several seconds."""
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    from papers import board, pdf
+    from stocktake import rounds
+
+    try:
+        round_ = rounds.managed_round(user, job.params.get("round", ""))
+    except (Http404, PermissionDenied):
+        raise Refused("The round is not one whose board paper you can download now, so no file was made.") from None
+    progress("Writing the board paper")
+    paper = board.board_paper(user, round_)
+    path = write_result(".pdf", lambda stream: stream.write(pdf.write_pdf(paper)))
+    return Outcome(
+        f"The board paper of “{round_}” is ready.",
+        file=path,
+        download_name=f"{paper.filename}.pdf",
+        holds=board.holds(user, round_),
+    )
+
+
 RUNNERS = {
     Job.Kind.INDICATOR_IMPORT: indicator_import,
     Job.Kind.WORKBOOK_IMPORT: workbook_import,
@@ -216,4 +239,5 @@ RUNNERS = {
     Job.Kind.ENTRIES_FLAT_EXPORT: entries_flat_export,
     Job.Kind.WORKBOOK_EXPORT: workbook_export,
     Job.Kind.VALUES_EXPORT: values_export,
+    Job.Kind.PAPER_PDF: paper_pdf,
 }

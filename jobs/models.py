@@ -34,6 +34,7 @@ class Job(models.Model):
         ENTRIES_FLAT_EXPORT = "entries_flat_export", "Entries file export"
         WORKBOOK_EXPORT = "workbook_export", "Workbook download"
         VALUES_EXPORT = "values_export", "Indicator values download"
+        PAPER_PDF = "paper_pdf", "Board paper (PDF)"
 
     FINISHED = (Status.DONE, Status.FAILED)
 

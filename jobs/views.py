@@ -49,7 +49,7 @@ def still_visible(user, holds: dict) -> bool:
     return True
 
 
-CONTENT_TYPES = {".csv": outputs.CSV_CONTENT_TYPE, ".xlsx": outputs.XLSX_CONTENT_TYPE}
+CONTENT_TYPES = {".csv": outputs.CSV_CONTENT_TYPE, ".xlsx": outputs.XLSX_CONTENT_TYPE, ".pdf": "application/pdf"}
 
 
 @require_safe

@@ -38,9 +38,15 @@ class GridRow:
     total: int
 
 
-def _counts(user, round_: Round, key: str) -> Counter:
-    """(row id, place id) -> number of visible entries; ``key`` is the entry field that gives the row."""
+def _counts(user, round_: Round, key: str, published_only: bool = False) -> Counter:
+    """(row id, place id) -> number of visible entries; ``key`` is the entry field that gives the row.
+
+    With ``published_only``, only the entries everyone in the ICS may read (``access.published_entries``):
+    a board paper reports the returns sent in, not a borough's drafts, whoever downloads it.
+    """
     entries = access.restrict(Entry.objects.filter(round=round_), user, access.VIEW)
+    if published_only:
+        entries = entries.filter(access.published_entries())
     rows = (
         Entry.places.through.objects.filter(entry__in=entries.values("pk"))
         .exclude(**{f"entry__{key}": None})
@@ -50,7 +56,9 @@ def _counts(user, round_: Round, key: str) -> Counter:
     return Counter({(row, place): n for row, place, n in rows})
 
 
-def grid(user, round_: Round, view: str = "themes") -> tuple[list[Place], list[GridRow]]:
+def grid(
+    user, round_: Round, view: str = "themes", *, published_only: bool = False
+) -> tuple[list[Place], list[GridRow]]:
     framework = round_.framework
     places = list(Place.objects.filter(system=framework.system, kind=Place.Kind.BOROUGH).order_by("name"))
     # A return's status is the reviewers' and that place's lead's to read; others see no status.
@@ -75,15 +83,15 @@ def grid(user, round_: Round, view: str = "themes") -> tuple[list[Place], list[G
             rows.append(GridRow(label(item), code(item), cells, sum(c.count for c in cells)))
 
     if view == "recommendations":
-        counts = _counts(user, round_, "recommendations")
+        counts = _counts(user, round_, "recommendations", published_only)
         recommendations = Recommendation.objects.filter(theme__framework=framework).select_related("theme")
         build(recommendations, counts, lambda r: r.text.split("\n")[0], lambda r: r.code, "recommendation")
     elif view == "indicators":
-        counts = _counts(user, round_, "indicators")
+        counts = _counts(user, round_, "indicators", published_only)
         build(framework.indicators.all(), counts, lambda i: i.name, lambda i: str(i.number), "indicator")
     else:
-        theme_counts = _counts(user, round_, "theme")
-        system_counts = _counts(user, round_, "system_recommendation")
+        theme_counts = _counts(user, round_, "theme", published_only)
+        system_counts = _counts(user, round_, "system_recommendation", published_only)
         build(framework.themes.all(), theme_counts, lambda t: t.title, lambda t: str(t.number), "theme")
         build(
             framework.system_recommendations.all(),

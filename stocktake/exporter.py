@@ -50,18 +50,23 @@ def level_columns(round_: Round, kinds=LEVEL_KINDS) -> list[Place]:
     )
 
 
-def cell_texts(round_: Round, user=None, collected: baselines.Baseline | None = None) -> dict[tuple, str]:
+def cell_texts(
+    round_: Round, user=None, collected: baselines.Baseline | None = None, *, published_only: bool = False
+) -> dict[tuple, str]:
     """Every activity cell's text, keyed by (theme id, system recommendation id, column place id).
 
     With a ``user``, only the entries that user may view. Rows are read as
     plain tuples, not model instances: a large round has tens of thousands
     of entries. Only the borough column needs each entry's places (to know
     which entries run on from the one before). With ``collected``, each
-    cell's entries are noted in it as the download's baseline.
+    cell's entries are noted in it as the download's baseline. With
+    ``published_only``, a borough's drafts are left out (the board paper).
     """
     entries = Entry.objects.filter(round=round_)
     if user is not None:
         entries = access.restrict(entries, user, access.VIEW)
+    if published_only:
+        entries = entries.filter(access.published_entries())
     places: dict[int, list[int]] = defaultdict(list)
     links = Entry.places.through.objects.filter(entry__round=round_, entry__column_place=None)
     for entry_id, place_id in fetch_rows(links.values_list("entry_id", "place_id").order_by()):

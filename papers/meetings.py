@@ -1,0 +1,160 @@
+"""A commission meeting's agenda pack and its minutes, as papers (``papers.document``).
+
+The minutes hold what the meeting page and its printable minutes show
+(seed 001's shape): attendance, the agenda items with their numbered
+paragraphs, the decisions and the actions arising. The agenda pack is what
+goes out before the meeting: its members, the agenda, the decisions to be
+put, the actions still open from earlier meetings (matters arising) and any
+workshop questions. Every row is read through ``atf.access`` for the reader.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import slugify
+
+from atf import access
+from commissions import services
+from commissions.models import Action, AgendaItem, Attendance, Decision, Meeting, Member, Paragraph, WorkshopQuestion
+
+from .document import Cover, Paper, clean
+
+
+def _visible(queryset, user):
+    return access.restrict(queryset, user, access.VIEW)
+
+
+def _when(meeting: Meeting) -> str:
+    if not meeting.starts_at:
+        return "Date not recorded"
+    return date_format(timezone.localtime(meeting.starts_at), "l j F Y, H:i")
+
+
+def _cover(paper: Paper, meeting: Meeting, what: str) -> None:
+    lines = [clean(meeting.title or meeting.get_kind_display()), _when(meeting)]
+    if meeting.location:
+        lines.append(clean(meeting.location))
+    lines.append(f"Status: {meeting.get_status_display()}")
+    paper.add(Cover(clean(f"{meeting.commission}: {what}"), lines))
+
+
+def _filename(meeting: Meeting, what: str) -> str:
+    day = f"-{timezone.localtime(meeting.starts_at):%Y-%m-%d}" if meeting.starts_at else ""
+    return f"{what}-{slugify(meeting.commission.name)[:60]}{day}"
+
+
+def _items(user, meeting: Meeting):
+    paragraphs = _visible(Paragraph.objects.all(), user).order_by("position", "pk")
+    items = _visible(AgendaItem.objects.filter(meeting=meeting), user).order_by("position", "pk")
+    return list(items.prefetch_related(Prefetch("paragraphs", queryset=paragraphs)))
+
+
+def _decision_rows(user, meeting: Meeting) -> list[list[str]]:
+    decisions = _visible(Decision.objects.filter(meeting=meeting).select_related("item"), user)
+    return [
+        [str(d.number), f"{d.item.number}. {d.item.title}" if d.item else "", d.text, d.get_outcome_display()]
+        for d in decisions
+    ]
+
+
+def _action_rows(actions) -> list[list[str]]:
+    return [
+        [
+            a.reference or (a.paragraph.number if a.paragraph else ""),
+            a.description,
+            a.owner,
+            date_format(a.due, "j F Y") if a.due else "",
+            a.get_status_display(),
+        ]
+        for a in actions
+    ]
+
+
+ACTION_HEADER = ["Paragraph", "Action", "Owner", "Due", "Status"]
+ACTION_WIDTHS = [1.2, 5, 2.5, 1.6, 1.4]
+
+
+def minutes(user, meeting: Meeting) -> Paper:
+    paper = Paper(title=f"Minutes: {meeting}", filename=_filename(meeting, "minutes"))
+    _cover(paper, meeting, "minutes")
+
+    paper.heading("Attendance")
+    attendance = _visible(Attendance.objects.filter(meeting=meeting).select_related("member"), user)
+    rows = [[str(a.member or a.name_or_position), a.get_status_display()] for a in attendance]
+    if rows:
+        paper.table("Attendance", ["Member or position", "Attendance"], rows, widths=[4, 1.5])
+    else:
+        paper.paragraph("No attendance has been recorded.")
+
+    paper.heading("Minutes")
+    items = _items(user, meeting)
+    if not items:
+        paper.paragraph("No minutes have been recorded.")
+    for item in items:
+        paper.heading(f"{item.number}. {item.title}", 2)
+        for paragraph in item.paragraphs.all():
+            paper.paragraph(f"{paragraph.number}  {paragraph.text}")
+
+    paper.heading("Decisions")
+    decisions = _decision_rows(user, meeting)
+    if decisions:
+        paper.table("Decisions", ["No.", "Agenda item", "Decision", "Outcome"], decisions, widths=[0.6, 2.5, 5, 1.6])
+    else:
+        paper.paragraph("No decisions have been recorded.")
+
+    paper.heading("Actions arising")
+    actions = _visible(Action.objects.filter(meeting=meeting).select_related("paragraph"), user).order_by("pk")
+    rows = _action_rows(actions)
+    if rows:
+        paper.table("Actions arising", ACTION_HEADER, rows, widths=ACTION_WIDTHS)
+    else:
+        paper.paragraph("No actions arose.")
+    return paper
+
+
+def agenda_pack(user, meeting: Meeting) -> Paper:
+    paper = Paper(title=f"Agenda pack: {meeting}", filename=_filename(meeting, "agenda-pack"))
+    _cover(paper, meeting, "agenda pack")
+    commission = meeting.commission
+
+    paper.heading("Members")
+    members = _visible(Member.objects.filter(commission=commission), user)
+    rows = [
+        [m.get_position_display(), m.role_title, m.organisation, m.person_name]
+        for m in members
+        if not m.ends or not meeting.starts_at or m.ends >= timezone.localtime(meeting.starts_at).date()
+    ]
+    if rows:
+        paper.table("Members", ["Position", "Role", "Organisation", "Name"], rows, widths=[2, 3, 3, 2])
+    else:
+        paper.paragraph("No members are recorded.")
+
+    paper.heading("Agenda")
+    items = _items(user, meeting)
+    if items:
+        paper.table("Agenda", ["Item", "Title"], [[item.number, item.title] for item in items], widths=[1, 8])
+    else:
+        paper.paragraph("No agenda items are recorded yet.")
+
+    decisions = _decision_rows(user, meeting)
+    if decisions:
+        paper.heading("Decisions to be put to the meeting")
+        paper.table("Decisions", ["No.", "Agenda item", "Decision", "Outcome"], decisions, widths=[0.6, 2.5, 5, 1.6])
+
+    paper.heading("Matters arising")
+    arising = _visible(services.matters_arising(meeting), user).order_by("due", "pk") if meeting.starts_at else []
+    rows = _action_rows(arising)
+    if rows:
+        paper.paragraph("The commission's actions still open from earlier meetings.")
+        paper.table("Matters arising", ACTION_HEADER, rows, widths=ACTION_WIDTHS)
+    else:
+        paper.paragraph("No actions are open from earlier meetings.")
+
+    questions = list(_visible(WorkshopQuestion.objects.filter(meeting=meeting), user))
+    if questions:
+        paper.heading("Workshop questions")
+        for question in questions:
+            paper.paragraph(f"{question.number}. {question.question}")
+    return paper
