@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "notifications",
     "jobs",
     "calendars",
+    "opendata",
     # Background work: Django's tasks framework (backported), with its tasks kept in the database.
     "django_tasks",
     "django_tasks_db",

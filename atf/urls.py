@@ -33,6 +33,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("jobs/", include("jobs.urls")),
     path("calendar/", include("calendars.urls")),
+    path("open-data/", include("opendata.urls")),
     path("themes/<int:pk>/", views.theme_detail, name="theme_detail"),
     path("frameworks/", framework_views.framework_list, name="framework_list"),
     path("frameworks/<slug:slug>/", framework_views.framework_detail, name="framework_detail"),
