@@ -30,6 +30,13 @@ The policy, per role (``Scope`` below holds a user's roles):
   those in the ICS, drafts included; a lead its borough's, once published).
 - viewer at a place: views published entries in that place's tree.
 - anyone signed in: views reference data (places, frameworks).
+- open-data publications (``opendata.Publication``: what the ICS puts on the
+  public open-data page): read, made and withdrawn by the ICS's reviewers for
+  its rounds, framework versions (indicator values) and commissions, and by a
+  commission's secretariat for its own commission; deleted by nobody, so
+  that the rows stay the record of who published what and when. The public
+  page reads only published rows (``opendata.datasets``), for nobody in
+  particular.
 - personal rows (a person's notifications and their settings, background
   jobs, calendar address, API tokens; ``PERSONAL`` below): their owner's alone,
   whatever the roles; superusers read jobs, nothing else of them.
@@ -352,6 +359,35 @@ def meeting_rule(to_meeting: str, to_commission: str | None = None) -> Callable[
     return rule
 
 
+def round_publishers(scope: Scope, prefix: str = "") -> Q:
+    return in_systems(scope.reviewer_systems, f"{prefix}framework__system_id")
+
+
+def framework_publishers(scope: Scope, prefix: str = "") -> Q:
+    """A framework version's indicator values."""
+    return in_systems(scope.reviewer_systems, f"{prefix}system_id")
+
+
+def commission_publishers(scope: Scope, prefix: str = "") -> Q:
+    own = Q(**{f"{prefix}pk__in": scope.secretariat_commissions}) if scope.secretariat_commissions else NOTHING
+    return own | in_systems(scope.reviewer_systems, f"{prefix}place__system_id")
+
+
+# What may be put on the open-data page: model label -> (the path to it from a publication, who may).
+PUBLISHERS = {
+    "stocktake.Round": ("round__", round_publishers),
+    "atf.Framework": ("framework__", framework_publishers),
+    "commissions.Commission": ("commission__", commission_publishers),
+}
+
+
+def publication_rule(scope: Scope, action: str) -> Q:
+    """Open-data publications: read, made and withdrawn by those who may publish their dataset; deleted by nobody."""
+    if action == DELETE:
+        return NOTHING
+    return reduce(or_, (publishers(scope, prefix) for prefix, publishers in PUBLISHERS.values()))
+
+
 def return_places(scope: Scope) -> Q:
     """Places whose return (status and the ICS's comment) the user may read: ``return_rule`` on places."""
     return in_systems(scope.reviewer_systems, "system_id") | within(scope.lead_places)
@@ -410,6 +446,7 @@ def rule_for(model: type[models.Model], user) -> Callable[[Scope, str], Q]:
         "commissions.WorkshopQuestion": meeting_rule("meeting__"),
         "commissions.Action": meeting_rule("meeting__", "commission__"),
         "commissions.ActionUpdate": meeting_rule("action__meeting__", "action__commission__"),
+        "opendata.Publication": publication_rule,
     }
     extra = getattr(model, "access_rule", None)
     if extra is not None:
@@ -487,6 +524,21 @@ def require_still_changeable(user, objs) -> None:
             )
 
 
+def may_publish(user, obj: models.Model) -> bool:
+    """May ``user`` put ``obj`` (a round, a framework version's indicator values, a commission) on the
+    open-data page, or take it off? The same rule as ``publication_rule``, asked before any row exists."""
+    if obj is None or obj.pk is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    scope = scope_for(user)
+    if scope.superuser:
+        return True
+    _, publishers = PUBLISHERS[obj._meta.label]
+    condition = publishers(scope)
+    if condition == NOTHING:
+        return False
+    return type(obj)._default_manager.filter(pk=obj.pk).filter(condition).exists()
+
+
 def may_any(user, action: str, model: type[models.Model]) -> bool:
     """Could ``user`` act on some row of ``model``? (For showing admin modules and buttons.)"""
     scope = scope_for(user)
@@ -503,6 +555,7 @@ def may_any(user, action: str, model: type[models.Model]) -> bool:
 ADD_ROLES: dict[str, Callable[[Scope], bool]] = {
     "stocktake.Entry": lambda s: bool(s.reviewer_systems or s.lead_places or s.level_lead_places),
     "commissions.Commission": lambda s: False,
+    "opendata.Publication": lambda s: bool(s.reviewer_systems or s.secretariat_commissions),
     **{
         f"commissions.{name}": lambda s: bool(s.secretariat_commissions)
         for name in (

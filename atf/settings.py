@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "papers",
+    "opendata",
     # Background work: Django's tasks framework (backported), with its tasks kept in the database.
     "django_tasks",
     "django_tasks_db",

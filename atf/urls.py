@@ -35,6 +35,7 @@ urlpatterns = [
     path("calendar/", include("calendars.urls")),
     path("api/", include("api.urls")),
     path("papers/", include("papers.urls")),
+    path("open-data/", include("opendata.urls")),
     path("themes/<int:pk>/", views.theme_detail, name="theme_detail"),
     path("frameworks/", framework_views.framework_list, name="framework_list"),
     path("frameworks/<slug:slug>/", framework_views.framework_detail, name="framework_detail"),

@@ -765,9 +765,11 @@ def covered_url_names() -> set[str]:
     from calendars.tests.test_pages import CALENDAR_PAGES
     from jobs.tests.test_pages import JOB_PAGES
     from notifications.tests.test_pages import NOTIFICATION_PAGES
+    from opendata.tests.test_pages import OPENDATA_PAGES
     from papers.tests.test_papers import PAPER_PAGES
 
-    covered |= set(NOTIFICATION_PAGES) | set(JOB_PAGES) | set(CALENDAR_PAGES) | set(API_PAGES) | set(PAPER_PAGES)
+    covered |= set(NOTIFICATION_PAGES) | set(JOB_PAGES) | set(CALENDAR_PAGES) | set(API_PAGES)
+    covered |= set(PAPER_PAGES) | set(OPENDATA_PAGES)
     return covered
 
 

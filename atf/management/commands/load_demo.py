@@ -16,6 +16,7 @@ from indicators.demo import load_demo_values
 from notifications.models import Notification
 from notifications.notify import recorded_only
 from notifications.schedule import due_today
+from opendata.demo import publish_demo
 from stocktake.demo import load_live_round
 from stocktake.importer import import_stocktake
 from stocktake.models import Return, Round
@@ -58,6 +59,7 @@ class Command(BaseCommand):
             self._load_round(framework)
             live = load_live_round(framework, carried_from=DEMO_ROUND)
             load_demo_values(framework)
+            publish_demo(framework, DEMO_ROUND)
             due_today()
         self.stdout.write(
             f"Demo loaded: {Place.objects.count()} places ({places['created']} new), "
