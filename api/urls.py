@@ -1,9 +1,9 @@
-from django.contrib.auth.decorators import login_not_required, login_required
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from . import token_views, views
+from . import pages, views
 
 app_name = "api"
 
@@ -32,16 +32,11 @@ def _authenticated_by_the_api(pattern):
 
 
 urlpatterns = [
-    path("tokens/", token_views.tokens, name="tokens"),
-    path("tokens/<int:pk>/revoke/", token_views.revoke, name="token_revoke"),
+    path("tokens/", pages.tokens, name="tokens"),
+    path("tokens/<int:pk>/revoke/", pages.revoke, name="token_revoke"),
     _authenticated_by_the_api(path("v1/schema/", SpectacularAPIView.as_view(), name="schema")),
-    # The browsable docs: Swagger UI from our own static files, for people signed in to the site (and a
-    # person who is not is sent to the sign-in page and back).
-    path(
-        "v1/docs/",
-        login_required(SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="api/docs.html")),
-        name="docs",
-    ),
+    # The documentation, a page of the site's (for people signed in), made from the schema.
+    path("v1/docs/", pages.reference, name="docs"),
     path("v1/", include([_authenticated_by_the_api(pattern) for pattern in router.urls])),
     # Anything else under /api/v1/ (an id that is not a number, a misspelt resource) is the API's JSON 404.
     re_path(r"^v1/", views.not_found, name="not_found"),

@@ -78,7 +78,6 @@ INSTALLED_APPS = [
     "api",
     "rest_framework",
     "drf_spectacular",
-    "drf_spectacular_sidecar",
     "papers",
     "opendata",
     # Background work: Django's tasks framework (backported), with its tasks kept in the database.
@@ -360,9 +359,6 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    # Swagger UI's files from our own static files, not from a third-party host.
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.document_error_responses",

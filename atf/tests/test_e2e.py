@@ -539,3 +539,47 @@ def test_a_lead_reads_a_notification_and_chooses_what_to_be_told_and_the_ics_set
     page.get_by_role("button", name="Save").click()
     assert page.get_by_text("with reminders: 10, 3").is_visible()
     page.close()
+
+
+def test_a_lead_makes_an_api_token_reads_with_it_and_revokes_it_and_the_docs_render(browser, live_server, demo):
+    """The token page by keyboard, the token read off the page once, used outside the browser, then revoked."""
+    from django.test import Client
+
+    page = browser.new_page()
+    violations: list[str] = []
+    page.on("console", lambda message: message.type == "error" and violations.append(message.text))
+    sign_in(page, live_server, "lead-knowsley")
+    page.get_by_role("link", name="Make an API token").click()
+    check_accessibility(page)
+    page.get_by_role("button", name="Make a token").click()  # no name yet
+    assert page.locator("#id_name-error").is_visible()
+    check_accessibility(page)
+    page.get_by_label("What is the token for?").fill("Power BI: ATF dashboard")
+    page.get_by_label("30 days").check()
+    page.get_by_role("button", name="Make a token").click()
+    token = page.get_by_label("Token for Power BI: ATF dashboard").input_value()
+    assert token.startswith("atf_")
+    check_accessibility(page)
+
+    def read(url):
+        return Client().get(url, HTTP_AUTHORIZATION=f"Bearer {token}")  # a program of its own: no session
+
+    body = read("/api/v1/entries/?page_size=1").json()
+    assert body["count"] == 1 and body["results"][0]["text"] == "Family hubs opened at Kingsway and Brookvale."
+
+    page.get_by_role("link", name="Back to your API tokens").click()
+    assert token not in page.content()  # shown once
+    page.get_by_role("button", name="Revoke the token for Power BI: ATF dashboard").click()
+    assert page.get_by_text("is revoked").is_visible()
+    assert read("/api/v1/entries/").status_code == 401
+
+    # The documentation, from the home page; its operations' addresses read by the session in the browser.
+    page.goto(f"{live_server.url}/")
+    page.get_by_role("link", name="read the API's documentation").click()
+    check_accessibility(page)
+    page.get_by_role("link", name="List stocktake entries").click()
+    assert page.get_by_text("GET /api/v1/entries/", exact=True).is_visible()
+    response = page.goto(f"{live_server.url}/api/v1/entries/?format=json")
+    assert response.status == 200 and response.json()["count"] == 1
+    assert not [v for v in violations if "Content Security Policy" in v], violations
+    page.close()

@@ -1,4 +1,4 @@
-"""The API tokens page: a person makes, sees and revokes their own personal access tokens."""
+"""The API's pages for people: their personal access tokens, and the API's documentation."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from atf import access
 
 from .forms import TokenForm
 from .models import AccessToken
+from .reference import operations as reference_operations
 
 
 def _own_tokens(user):
@@ -48,3 +49,9 @@ def revoke(request, pk):
         row.revoke()
         messages.success(request, f"The token “{row.name}” is revoked: anything that uses it is refused from now on.")
     return redirect("api:tokens")
+
+
+@require_http_methods(["GET", "HEAD"])
+def reference(request):
+    """The API's documentation, for people signed in: how to authenticate, page and filter, and each operation."""
+    return render(request, "api/reference.html", {"operations": reference_operations()})
