@@ -10,7 +10,16 @@ from rest_framework import serializers
 
 from atf.models import BeaconIndicator, Framework, Recommendation, SystemRecommendation, Theme
 from boroughs.models import Place
-from commissions.models import Action, ActionUpdate, AgendaItem, Commission, Decision, Meeting, Paragraph
+from commissions.models import (
+    Action,
+    ActionUpdate,
+    AgendaItem,
+    Commission,
+    Decision,
+    Meeting,
+    Paragraph,
+    WorkshopQuestion,
+)
 from indicators.models import IndicatorValue
 from stocktake.models import Entry, Return, Round
 
@@ -221,14 +230,22 @@ class DecisionSerializer(serializers.ModelSerializer):
         fields = ["id", "item", "number", "text", "outcome"]
 
 
+class WorkshopQuestionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WorkshopQuestion
+        fields = ["id", "number", "question", "key_points", "contributions"]
+
+
 class MeetingDetailSerializer(MeetingSerializer):
-    """One meeting with its minutes: agenda items, their numbered paragraphs, and the decisions."""
+    """One meeting with its minutes: agenda items, their numbered paragraphs, the decisions, and a workshop's
+    questions with their key points."""
 
     items = AgendaItemSerializer(many=True, read_only=True)
     decisions = DecisionSerializer(many=True, read_only=True)
+    questions = WorkshopQuestionSerializer(many=True, read_only=True)
 
     class Meta(MeetingSerializer.Meta):
-        fields = [*MeetingSerializer.Meta.fields, "items", "decisions"]
+        fields = [*MeetingSerializer.Meta.fields, "items", "decisions", "questions"]
 
 
 class ActionUpdateSerializer(serializers.ModelSerializer):

@@ -37,6 +37,7 @@ urlpatterns = [
     _authenticated_by_the_api(path("v1/schema/", SpectacularAPIView.as_view(), name="schema")),
     # The documentation, a page of the site's (for people signed in), made from the schema.
     path("v1/docs/", pages.reference, name="docs"),
+    _authenticated_by_the_api(path("v1/", views.RootView.as_view(), name="root")),
     path("v1/", include([_authenticated_by_the_api(pattern) for pattern in router.urls])),
     # Anything else under /api/v1/ (an id that is not a number, a misspelt resource) is the API's JSON 404.
     re_path(r"^v1/", views.not_found, name="not_found"),

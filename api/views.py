@@ -8,18 +8,30 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Prefetch
 from django.http import JsonResponse
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import views as drf_views
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotAuthenticated, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from atf import access
 from atf.models import BeaconIndicator, Framework, Recommendation, SystemRecommendation, Theme
 from boroughs.models import Place
-from commissions.models import Action, ActionUpdate, AgendaItem, Commission, Decision, Meeting, Paragraph
+from commissions.models import (
+    Action,
+    ActionUpdate,
+    AgendaItem,
+    Commission,
+    Decision,
+    Meeting,
+    Paragraph,
+)
 from indicators.comparison import Comparison, with_england
 from indicators.exporting import ENGLAND
 from indicators.models import IndicatorValue
@@ -27,6 +39,13 @@ from stocktake import coverage
 from stocktake.models import Entry, Return, Round
 
 from . import filters, serializers
+
+
+def private(response):
+    """Each answer is its reader's own: no shared cache may keep it or give it to another token."""
+    response["Cache-Control"] = "private, no-store"
+    patch_vary_headers(response, ("Authorization", "Cookie"))
+    return response
 
 
 def visible(queryset, request):
@@ -47,7 +66,8 @@ class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
         # one error cell would hide it, and clients read one error format.
         if response.status_code >= 400 and getattr(request, "accepted_renderer", None) is not None:
             request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
+        response = super().finalize_response(request, response, *args, **kwargs)
+        return private(response)
 
     def get_queryset(self):
         return visible(self.rows(), self.request).order_by(*self.ordering)
@@ -274,3 +294,51 @@ class ActionViewSet(ScopedViewSet):
 @login_not_required
 def not_found(request):
     return JsonResponse({"detail": "No such address in the API: see /api/v1/docs/."}, status=404)
+
+
+NOT_AUTHENTICATED = (
+    "Send a personal access token as 'Authorization: Bearer <token>' (make one on the API tokens page, "
+    "/api/tokens/), or sign in to the site."
+)
+
+
+def exception_handler(exc, context):
+    """DRF's answers, with a 401 that says how to authenticate."""
+    if isinstance(exc, NotAuthenticated):
+        said = NotAuthenticated(NOT_AUTHENTICATED)
+        said.auth_header = getattr(exc, "auth_header", None)  # WWW-Authenticate: Bearer, as DRF set it
+        exc = said
+    return drf_views.exception_handler(exc, context)
+
+
+class RootView(APIView):
+    """/api/v1/: where each resource is, the schema and the documentation."""
+
+    def get(self, request):
+        resources = {name: request.build_absolute_uri(reverse(f"api:{basename}-list")) for name, basename in ROOT}
+        return private(
+            Response(
+                {
+                    "documentation": request.build_absolute_uri(reverse("api:docs")),
+                    "schema": request.build_absolute_uri(reverse("api:schema")),
+                    "resources": resources,
+                }
+            )
+        )
+
+
+ROOT = (
+    ("places", "place"),
+    ("frameworks", "framework"),
+    ("themes", "theme"),
+    ("recommendations", "recommendation"),
+    ("system_recommendations", "system-recommendation"),
+    ("indicators", "indicator"),
+    ("rounds", "round"),
+    ("returns", "return"),
+    ("entries", "entry"),
+    ("indicator_values", "indicator-value"),
+    ("commissions", "commission"),
+    ("meetings", "meeting"),
+    ("actions", "action"),
+)

@@ -344,6 +344,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "COERCE_DECIMAL_TO_STRING": False,
+    "EXCEPTION_HANDLER": "api.views.exception_handler",
 }
 # Requests per token (or per signed-in user) allowed, as "<number>/<second|minute|hour|day>".
 API_RATE = os.environ.get("API_RATE", "600/minute")

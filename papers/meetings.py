@@ -77,8 +77,11 @@ ACTION_WIDTHS = [1.2, 5, 2.5, 1.6, 1.4]
 
 
 def minutes(user, meeting: Meeting) -> Paper:
+    # Minutes not yet published say so on their cover, so that a printed or forwarded copy is not taken
+    # for the approved record.
+    what = "minutes" if meeting.status == Meeting.Status.PUBLISHED else "draft minutes, not yet published"
     paper = Paper(title=f"Minutes: {meeting}", filename=_filename(meeting, "minutes"))
-    _cover(paper, meeting, "minutes")
+    _cover(paper, meeting, what)
 
     paper.heading("Attendance")
     attendance = _visible(Attendance.objects.filter(meeting=meeting).select_related("member"), user)
@@ -90,12 +93,22 @@ def minutes(user, meeting: Meeting) -> Paper:
 
     paper.heading("Minutes")
     items = _items(user, meeting)
-    if not items:
+    questions = list(_visible(WorkshopQuestion.objects.filter(meeting=meeting), user))
+    if not items and not questions:
         paper.paragraph("No minutes have been recorded.")
     for item in items:
         paper.heading(f"{item.number}. {item.title}", 2)
         for paragraph in item.paragraphs.all():
             paper.paragraph(f"{paragraph.number}  {paragraph.text}")
+    # A workshop's record is its questions, with the key points drawn out and what was said.
+    for question in questions:
+        paper.heading(f"Question {question.number}. {question.question}", 2)
+        if question.key_points:
+            paper.heading("Key points", 3)
+            paper.paragraph(question.key_points)
+        if question.contributions:
+            paper.heading("Contributions", 3)
+            paper.paragraph(question.contributions)
 
     paper.heading("Decisions")
     decisions = _decision_rows(user, meeting)

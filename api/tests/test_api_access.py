@@ -132,6 +132,7 @@ def test_a_meeting_carries_its_minutes_and_an_action_its_updates(client, api_wor
     body = client.get(reverse("api:meeting-detail", args=[meeting.pk]), **headers).json()
     assert body["items"][0]["paragraphs"][0]["number"] == "1.1"
     assert body["decisions"][0]["text"] == "St Helens draft minutes decision"
+    assert body["questions"] == []
     actions = client.get(reverse("api:action-list") + f"?meeting={meeting.pk}", **headers).json()["results"]
     assert actions[0]["updates"][0]["text"] == "St Helens draft minutes update"
     assert actions[0]["updates"][0]["author_name"] == "secretariat-st-helens"

@@ -26,6 +26,7 @@ API_PAGES: dict[str, list] = {
     "api:schema": [],
     "api:docs": [],
     "api:not_found": [],
+    "api:root": [],
     "api:round-coverage": [ROW],
     **{f"api:{basename}-list": [] for basename in ENDPOINTS},
     **{f"api:{basename}-detail": [ROW] for basename in ENDPOINTS},
@@ -53,6 +54,7 @@ def test_by_session_each_role_reads_what_the_rule_gives_and_anonymous_gets_a_401
     if role == "anonymous":
         assert response.status_code == 401
         assert response["WWW-Authenticate"].startswith("Bearer")
+        assert "Authorization: Bearer <token>" in response.json()["detail"]
     else:
         assert response.status_code == (200 if visible.filter(pk=entry.pk).exists() else 404)
     coverage = client.get(reverse("api:round-coverage", args=[world.rounds.open.pk]))
@@ -60,6 +62,11 @@ def test_by_session_each_role_reads_what_the_rule_gives_and_anonymous_gets_a_401
     schema = client.get(reverse("api:schema"))
     assert schema.status_code == (401 if role == "anonymous" else 200)
     assert client.get("/api/v1/no-such-thing/").status_code == 404
+    root = client.get(reverse("api:root"))
+    assert root.status_code == (401 if role == "anonymous" else 200)
+    if role != "anonymous":
+        assert root.json()["resources"]["entries"].endswith("/api/v1/entries/")
+        assert root["Cache-Control"] == "private, no-store" and "Authorization" in root["Vary"]
     docs = client.get(reverse("api:docs"))
     if role == "anonymous":
         assert docs.status_code == 302 and "/accounts/login/" in docs["Location"]

@@ -279,6 +279,35 @@ def test_the_minutes_hold_attendance_paragraphs_decisions_and_actions(minutes_wo
 
 
 @pytest.mark.django_db
+def test_a_workshops_minutes_hold_its_questions_key_points_and_contributions_and_drafts_say_so(minutes_world):
+    from commissions.models import Meeting, WorkshopQuestion
+
+    workshop = Meeting.objects.create(
+        commission=minutes_world.commissions.cheshire_east,
+        starts_at=minutes_world.minutes_cheshire_east.meeting.starts_at,
+        kind=Meeting.Kind.DEEP_DIVE,
+        title="Marmot workshop",
+        status=Meeting.Status.PUBLISHED,
+    )
+    WorkshopQuestion.objects.create(
+        meeting=workshop,
+        number=1,
+        question="What works for young carers?",
+        key_points="Respite\nSchool links",
+        contributions="'We need a named contact.'",
+    )
+    reader = minutes_world.users.other_secretariat
+    text = all_text(Document(io.BytesIO(word.write_docx(meetings.minutes(reader, workshop)))))
+    assert "No minutes have been recorded" not in text
+    assert "Question 1. What works for young carers?" in text and "School links" in text
+    assert "We need a named contact." in text
+    assert "draft minutes" not in text
+    draft = minutes_world.minutes_st_helens.meeting
+    text = all_text(Document(io.BytesIO(word.write_docx(meetings.minutes(minutes_world.users.secretariat, draft)))))
+    assert "draft minutes, not yet published" in text
+
+
+@pytest.mark.django_db
 def test_the_agenda_pack_holds_members_agenda_and_matters_arising(minutes_world):
     from datetime import timedelta
 
