@@ -223,6 +223,12 @@ def _what_changed(paper: Paper, user, round_: Round, theme_rows, counts: ReturnC
         f"Compared with {previous.name}: {_plural(now_total, 'borough entry', 'borough entries')} now against "
         f"{then_total} then; {counts.received} returns received now against {before.received} then."
     )
+    if round_.status == Round.Status.OPEN:
+        # A live round is compared part-way: say so, so that "fewer" is not read as less activity.
+        paper.paragraph(
+            f"{round_.name} is still open: it counts only the returns sent in so far "
+            f"({counts.received} of {counts.boroughs}), so its figures will rise as the others come in."
+        )
     rows, gained, lost = [], [], []
     for row in theme_rows:
         then = earlier.get(row.code)

@@ -87,6 +87,7 @@ def test_the_board_paper_has_its_headings_tables_and_counts(dated, django_assert
     assert f"Returns received: {received} of " in text
     assert "Accepted by the ICS: 0" in text and "Submitted, awaiting review: 1" in text
     assert "Compared with Closed round 2023" in text
+    assert f"Open round 2025 is still open: it counts only the returns sent in so far ({received} of 9)" in text
     # Only what was sent in: Halton's submitted entry, not Knowsley's or Sefton's drafts.
     assert "Halton submitted family hub" in text
     assert "Knowsley draft family hub" not in text and "Sefton draft family hub" not in text
