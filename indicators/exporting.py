@@ -30,7 +30,7 @@ COLUMNS = (
 )
 
 
-def _published(number: Decimal | None) -> Decimal | None:
+def published_number(number: Decimal | None) -> Decimal | None:
     """A stored number as published: 58.2, not 58.200000 (and 60, not 6E+1)."""
     return None if number is None else Decimal(f"{number.normalize():f}")
 
@@ -66,9 +66,9 @@ def value_rows(values) -> Iterator[list]:
             row.sex,
             row.age,
             row.breakdown,
-            _published(row.value),
-            _published(row.lower_95),
-            _published(row.upper_95),
+            published_number(row.value),
+            published_number(row.lower_95),
+            published_number(row.upper_95),
             ours.value,
             by,
             source,

@@ -28,6 +28,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from commissions.models import AgendaItem, Commission, Decision, Meeting
+from indicators.exporting import published_number
 from indicators.models import IndicatorValue
 from stocktake.models import Entry, Level, Return, Round
 
@@ -256,13 +257,10 @@ def value_rows(framework):
             v.sex,
             v.age,
             v.breakdown,
-            v.value,
-            v.lower_95,
-            v.upper_95,
-            v.lower_998,
-            v.upper_998,
-            v.count,
-            v.denominator,
+            *(
+                published_number(number)
+                for number in (v.value, v.lower_95, v.upper_95, v.lower_998, v.upper_998, v.count, v.denominator)
+            ),
             v.note,
             v.source,
         ]

@@ -190,6 +190,7 @@ def test_indicator_values_are_published_with_their_sources_attribution(stages):
     assert expected in page
     rows = csv_rows(anonymous.get(indicators_url(framework, "csv")))
     assert [row["value_id"] for row in rows] == [str(stages.stages.values.published.pk)]
+    assert rows[0]["value"] == "78.4"  # as published: not 78.400000
     document = json.loads(anonymous.get(indicators_url(framework, "json")).content)
     assert document["licence"] == expected
     assert document["values"][0]["value"] == 78.4 and document["values"][0]["area_code"] == "E08000011"
