@@ -195,7 +195,8 @@ def _finish(job: Job, outcome: Outcome, progress: Progress) -> None:
         "links": [[label, url] for label, url in outcome.links],
         "progress": "",
         "done": progress.done if progress.total is None else max(progress.done, progress.total),
-        "total": progress.total if progress.total is not None else progress.done,
+        # A job that counted nothing (a PDF is laid out in one go) shows no "0 of 0 rows" when done.
+        "total": progress.total if progress.total is not None else (progress.done or None),
     }
     if outcome.file is not None:
         fields.update(
