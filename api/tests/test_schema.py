@@ -9,7 +9,9 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 from hypothesis import HealthCheck, settings
@@ -41,10 +43,21 @@ def api_rate(settings):
     settings.API_RATE = "100000/minute"
 
 
+@pytest.fixture
+def connection_kept():
+    """Schemathesis calls the WSGI application itself, not through Django's test client: as that client does,
+    keep the request signals from closing the test's database connection (and its transaction) mid-test."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.mark.parametrize("role", ["lead", "reviewer"])
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-def test_every_operation_keeps_to_the_schema(case, role, api_world, bearer, api_rate):
+def test_every_operation_keeps_to_the_schema(case, role, api_world, bearer, api_rate, connection_kept):
     headers = {"Authorization": bearer(getattr(api_world.users, role))["HTTP_AUTHORIZATION"]}
     # Not "positive data acceptance": the schema says a filter's id is an integer, and cannot say that it
     # must be a row the reader may view; such an id is refused with a 400 that names the parameter.
