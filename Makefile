@@ -135,6 +135,7 @@ bench: install-dev
 	DEBUG=true $(PY) bench/workbook.py
 	DEBUG=true $(PY) bench/indicators.py
 	DEBUG=true $(PY) bench/notifications.py
+	DEBUG=true $(PY) bench/api.py
 
 # The fault and load suite: many leads at once on SQLite, then PostgreSQL, under gunicorn with several
 # workers, with hostile files sent meanwhile (loadtest/run.py; LOAD_ARGS="--users 40 --time 120s" for more).
