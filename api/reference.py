@@ -59,10 +59,32 @@ def _type(raw: dict, node: dict) -> str:
     return {"integer": "whole number", "number": "number", "boolean": "true or false", "string": "text"}.get(kind, kind)
 
 
-def _description(node: dict) -> str:
+# What an id names, where the schema says only "integer": each links to that resource's own address.
+LINKS = {
+    "id": "This row's id: stable, for joining and for its own address.",
+    "round": "The stocktake round's id (/api/v1/rounds/).",
+    "theme": "The Marmot theme's id (/api/v1/themes/).",
+    "framework": "The framework's id (/api/v1/frameworks/).",
+    "system_recommendation": "The system recommendation's id (/api/v1/system-recommendations/).",
+    "recommendation": "The recommendation's id (/api/v1/recommendations/).",
+    "recommendations": "The ids of the recommendations it is linked to (/api/v1/recommendations/).",
+    "indicator": "The beacon indicator's id (/api/v1/indicators/).",
+    "indicators": "The ids of the beacon indicators it is linked to (/api/v1/indicators/).",
+    "place": "The place's id (/api/v1/places/).",
+    "places": "The ids of the places it names (/api/v1/places/).",
+    "column_place": "The place whose activity column holds it (/api/v1/places/); empty for the borough column.",
+    "parent": "The id of the place it is part of.",
+    "system": "The id of the ICS it belongs to.",
+    "commission": "The commission's id (/api/v1/commissions/).",
+    "meeting": "The meeting's id (/api/v1/meetings/).",
+    "version": "Goes up by one with each saved change.",
+}
+
+
+def _description(node: dict, name: str = "") -> str:
     # drf-spectacular lists an enum's labels as "* `a` - A" lines: the type column already names the values.
-    text = node.get("description", "")
-    return "" if text.lstrip().startswith("* `") else text
+    text = node.get("description", "").split("* `", 1)[0].strip()
+    return text or LINKS.get(name, "")
 
 
 def _fields(raw: dict, node: dict) -> tuple[list[Row], bool]:
@@ -73,7 +95,7 @@ def _fields(raw: dict, node: dict) -> tuple[list[Row], bool]:
     elif node.get("type") == "array":
         node = _resolve(raw, node["items"])
     rows = [
-        Row(name, _type(raw, value), _description(value) or _description(_resolve(raw, value)))
+        Row(name, _type(raw, value), _description(value) or _description(_resolve(raw, value), name))
         for name, value in node.get("properties", {}).items()
     ]
     return rows, paged
@@ -95,7 +117,7 @@ def operations() -> list[Operation]:
                 description=operation.get("description", ""),
                 anchor=operation["operationId"].replace("_", "-"),
                 parameters=[
-                    Row(p["name"], _type(raw, p.get("schema", {})), _description(p))
+                    Row(p["name"], _type(raw, p.get("schema", {})), _description(p, p["name"]))
                     for p in operation.get("parameters", [])
                     if p["name"] not in HIDDEN_PARAMETERS
                 ],
