@@ -104,12 +104,12 @@ test: install-dev browser
 	$(MAKE) --no-print-directory test-postgres
 
 # The suite runs in one process per core (pytest-xdist), each with its own test database (pytest-django
-# names them test_<name>_gw0, _gw1...; on SQLite each is in memory), temporary directory and ports. A file's
-# tests stay together in one process (--dist loadfile): the gunicorn races share one server per file.
-# Up to four processes: past that one file (the permission matrix) sets the pace. TEST_WORKERS=0 runs
-# everything in this one process, as before.
+# names them test_<name>_gw0, _gw1...; on SQLite each is in memory), temporary directory and ports. Tests
+# go to whichever process is free (--dist loadgroup), except those marked with one xdist_group, which run
+# in one process together (the gunicorn races share one server). Up to four processes; TEST_WORKERS=0
+# runs everything in this one process, as before.
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -gt 4 ] && n=4; echo $$n)
-PYTEST := $(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadfile
+PYTEST := $(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 test-sqlite: install-dev
 	@echo "== Tests on SQLite ($(TEST_WORKERS) processes) =="
