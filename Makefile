@@ -103,15 +103,23 @@ test: install-dev browser
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
+# The suite runs in one process per core (pytest-xdist), each with its own test database (pytest-django
+# names them test_<name>_gw0, _gw1...; on SQLite each is in memory), temporary directory and ports. Tests
+# go to whichever process is free (--dist loadgroup), except those marked with one xdist_group, which run
+# in one process together (the gunicorn races share one server). Up to four processes; TEST_WORKERS=0
+# runs everything in this one process, as before.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -gt 4 ] && n=4; echo $$n)
+PYTEST := $(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadgroup
+
 test-sqlite: install-dev
-	@echo "== Tests on SQLite =="
-	env -u DATABASE_URL $(VENV)/bin/pytest -q
+	@echo "== Tests on SQLite ($(TEST_WORKERS) processes) =="
+	env -u DATABASE_URL $(PYTEST)
 
 # With CI=true an unreachable PostgreSQL fails the run; elsewhere it is skipped with a warning.
 test-postgres: install-dev
-	@echo "== Tests on PostgreSQL =="
+	@echo "== Tests on PostgreSQL ($(TEST_WORKERS) processes) =="
 	@if scripts/ensure-postgres; then \
-		DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -q; \
+		DATABASE_URL=$(PG_URL) $(PYTEST); \
 	elif [ "$${CI:-}" = "true" ]; then \
 		echo "PostgreSQL is required in CI and could not be started." >&2; exit 1; \
 	else \
@@ -121,7 +129,7 @@ test-postgres: install-dev
 # The live round played by several users at once, with many more random interleavings than CI runs,
 # and the API against its schema with many more generated requests.
 test-live: install-dev
-	LIVE_ROUND_PROFILE=thorough API_FUZZ_EXAMPLES=200 env -u DATABASE_URL $(VENV)/bin/pytest -q stocktake/tests/test_live_round.py notifications/tests/test_notifications_live.py api/tests/test_schema.py
+	LIVE_ROUND_PROFILE=thorough API_FUZZ_EXAMPLES=200 env -u DATABASE_URL $(PYTEST) stocktake/tests/test_live_round.py notifications/tests/test_notifications_live.py api/tests/test_schema.py
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

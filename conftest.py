@@ -42,16 +42,48 @@ FRAMEWORK = {
 }
 
 
+def load_reference_data():
+    load_places()
+    load_framework(system=Place.objects.get(slug="cheshire-and-merseyside"), **FRAMEWORK)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The reference data every test starts from, loaded once: the demo's places and the framework.
 
     Each test runs in a transaction that is rolled back, so none can change
-    what the next one sees.
+    what the next one sees. A test on the live server (``transactional_db``)
+    commits, and its database is emptied after it: see below.
     """
     with django_db_blocker.unblock():
-        load_places()
-        load_framework(system=Place.objects.get(slug="cheshire-and-merseyside"), **FRAMEWORK)
+        load_reference_data()
+
+
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    return (
+        "transactional_db" in fixtures
+        or "live_server" in fixtures
+        or bool(marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test has emptied the database, load the reference data again for the next test.
+
+    Run in one process, pytest-django puts the transactional tests after all the others, so
+    this never happens. Spread over processes (pytest-xdist), a process that has run them
+    may be given another file next.
+    """
+    result = yield
+    if nextitem is not None and _is_transactional(item) and not _is_transactional(nextitem):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            load_reference_data()
+    return result
 
 
 @pytest.fixture

@@ -303,9 +303,10 @@ def test_file_fields_offer_the_files_they_take(world, meeting):
 )
 def test_parsing_the_largest_minutes_taken_is_fast_whatever_they_hold(text):
     assert len(text) <= limits.MAX_MINUTES_CHARS
-    started = time.monotonic()
+    # CPU time, as in measured() below: parsing is all in this process.
+    started = time.process_time()
     parsed = parse_minutes(text, max_actions=limits.MAX_MINUTES_ACTIONS)
-    assert time.monotonic() - started < 0.5
+    assert time.process_time() - started < 0.5
     assert len(parsed.actions) <= limits.MAX_MINUTES_ACTIONS
 
 
@@ -403,13 +404,18 @@ def lying(archive: bytes, member: str, declared: int) -> bytes:
 
 
 def measured(read):
+    """The refusal, the seconds the reading took and its peak memory.
+
+    The time is this process's CPU time: the work the reading does, not the time it waited
+    for a core while the suite's other processes, or anything else, ran beside it.
+    """
     tracemalloc.start()
-    started = time.monotonic()
+    started = time.process_time()
     try:
         with pytest.raises(WorkbookError) as refusal:
             read()
     finally:
-        elapsed = time.monotonic() - started
+        elapsed = time.process_time() - started
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
     return str(refusal.value), elapsed, peak

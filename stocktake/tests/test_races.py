@@ -44,7 +44,8 @@ RETURN = f"/stocktake/rounds/{ROUND}/places/knowsley/"
 ROUNDS = 6
 PASSWORD = "race-password-" + secrets.token_hex(8)
 
-pytestmark = pytest.mark.server
+# Spread over processes (make test), this file's tests stay in one: they share one server.
+pytestmark = [pytest.mark.server, pytest.mark.xdist_group("races")]
 
 
 class NoRedirects(urllib.request.HTTPRedirectHandler):
