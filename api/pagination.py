@@ -10,6 +10,8 @@ class Pages(PageNumberPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
+    # A page is a number: "last", which DRF takes by default, is refused like any other word.
+    last_page_strings = ()
 
     def get_page_size(self, request):
         # A page size that is not a whole number from 1 to the most is refused, not quietly replaced.

@@ -300,3 +300,11 @@ class CoverageRowSerializer(serializers.Serializer):
     label = serializers.CharField()
     total = serializers.IntegerField()
     places = CoverageCellSerializer(many=True)
+
+
+class RootSerializer(serializers.Serializer):
+    documentation = serializers.URLField()
+    schema = serializers.URLField()
+    resources = serializers.DictField(
+        child=serializers.URLField(), help_text="Each resource's name and its list's address."
+    )

@@ -314,6 +314,11 @@ def exception_handler(exc, context):
 class RootView(APIView):
     """/api/v1/: where each resource is, the schema and the documentation."""
 
+    @extend_schema(
+        summary="Where each resource is",
+        description="The addresses of the documentation, the schema and each resource's list.",
+        responses=serializers.RootSerializer,
+    )
     def get(self, request):
         resources = {name: request.build_absolute_uri(reverse(f"api:{basename}-list")) for name, basename in ROOT}
         return private(

@@ -75,8 +75,9 @@ INSTALLED_APPS = [
     "notifications",
     "jobs",
     "calendars",
+    # Django REST framework itself is not an installed app: its browsable API's templates and static
+    # files are not used (the API answers JSON and CSV only), so none of them is published.
     "api",
-    "rest_framework",
     "drf_spectacular",
     "papers",
     "opendata",
