@@ -13,6 +13,15 @@ class Pages(PageNumberPagination):
     # A page is a number: "last", which DRF takes by default, is refused like any other word.
     last_page_strings = ()
 
+    def get_page_number(self, request, paginator):
+        # A page is a whole number from 1: an empty or other value is refused, not read as the first page.
+        asked = request.query_params.getlist(self.page_query_param)
+        if not asked:
+            return 1
+        if len(asked) == 1 and asked[0].isascii() and asked[0].isdigit() and int(asked[0]) >= 1:
+            return asked[0]
+        raise ValidationError({self.page_query_param: ["Give a whole number from 1."]})
+
     def get_page_size(self, request):
         # A page size that is not a whole number from 1 to the most is refused, not quietly replaced.
         asked = request.query_params.getlist(self.page_size_query_param)

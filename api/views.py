@@ -61,6 +61,13 @@ class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
     def rows(self):
         raise NotImplementedError
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # Each parameter takes one value: a repeated one is refused, not quietly read as its last value.
+        repeated = [name for name, values in request.query_params.lists() if len(values) > 1]
+        if repeated:
+            raise ValidationError({name: ["Give this parameter once."] for name in repeated})
+
     def finalize_response(self, request, response, *args, **kwargs):
         # A refusal (400, 401, 404, 429...) is always JSON, even to a request for CSV: a spreadsheet of
         # one error cell would hide it, and clients read one error format.

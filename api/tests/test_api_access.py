@@ -117,6 +117,19 @@ def test_filters_match_the_pages_and_bad_values_get_a_400_saying_why(client, api
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize("page, status", [("", 400), ("last", 400), ("0", 400), ("1.5", 400), ("2", 200), ("99", 404)])
+def test_a_page_is_a_whole_number_from_one_and_one_past_the_end_is_a_404(client, api_world, bearer, page, status):
+    response = client.get(reverse("api:place-list") + f"?page_size=10&page={page}", **bearer(api_world.users.lead))
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+
+
+def test_a_parameter_given_twice_is_refused(client, api_world, bearer):
+    url = reverse("api:entry-list") + f"?round={api_world.rounds.open.pk}&round={api_world.rounds.closed.pk}"
+    response = client.get(url, **bearer(api_world.users.lead))
+    assert response.status_code == 400 and response.json() == {"round": ["Give this parameter once."]}
+
+
 def test_an_indicator_value_carries_its_comparison_with_england(client, api_world, bearer):
     response = client.get(reverse("api:indicator-value-list") + "?area_code=E08000011", **bearer(api_world.users.lead))
     [value] = response.json()["results"]
