@@ -32,8 +32,7 @@ from commissions.models import (
     Meeting,
     Paragraph,
 )
-from indicators.comparison import Comparison, with_england
-from indicators.exporting import ENGLAND
+from indicators.exporting import compared_with_england, england_values
 from indicators.models import IndicatorValue
 from stocktake import coverage
 from stocktake.models import Entry, Return, Round
@@ -212,25 +211,12 @@ class EntryViewSet(ScopedViewSet):
 
 
 def england_comparisons(rows) -> dict[int, tuple[float | None, str, str]]:
-    """value id -> (England's value, comparison, what it rests on), England's values read in one query."""
+    """value id -> (England's value, comparison, what it rests on), as the indicators' export gives them."""
     rows = list(rows)
-    if not rows:
-        return {}
-    england = {
-        (value.indicator_id, value.period_label, value.sex, value.age): value.value
-        for value in IndicatorValue.objects.filter(
-            area__code=ENGLAND, breakdown="", indicator__in={row.indicator_id for row in rows}
-        ).only("indicator_id", "period_label", "sex", "age", "value")
-    }
+    england = england_values({row.indicator_id for row in rows}) if rows else {}
     result = {}
     for row in rows:
-        reference = england.get((row.indicator_id, row.period_label, row.sex, row.age))
-        if row.area.code == ENGLAND:
-            ours, by = Comparison.NOT_COMPARED, ""  # England against itself
-        else:
-            ours, by = with_england(
-                row.value, row.lower_95, row.upper_95, reference, row.indicator.polarity, row.source_comparison
-            )
+        reference, ours, by = compared_with_england(row, england)
         result[row.pk] = (None if reference is None else float(reference), ours.value, by)
     return result
 

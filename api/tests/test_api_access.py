@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from atf import access
 from atf.models import BeaconIndicator, Framework, Recommendation, SystemRecommendation, Theme
+from atf.tests.test_permission_matrix import ROLES as MATRIX_ROLES
 from boroughs.models import Place
 from commissions.models import Action, Commission, Meeting
 from indicators.models import IndicatorValue
@@ -30,17 +31,8 @@ ENDPOINTS = {
     "meeting": Meeting,
     "action": Action,
 }
-ROLES = [
-    "reviewer",
-    "lead",
-    "other_lead",
-    "secretariat",
-    "other_secretariat",
-    "viewer",
-    "nel_reviewer",
-    "nobody",
-    "superuser",
-]
+# The permission matrix's signed-in roles: a token always has an owner.
+ROLES = [role for role in MATRIX_ROLES if role != "anonymous"]
 
 
 def all_ids(client, url, headers):
