@@ -402,9 +402,25 @@ ROUND_PATHS = {
 }
 
 
+# The minutes' rows, and the path from each to its meeting: locked once the minutes are approved.
+MINUTES_PATHS = {
+    "commissions.AgendaItem": "meeting__",
+    "commissions.Paragraph": "item__meeting__",
+    "commissions.Attendance": "meeting__",
+    "commissions.Decision": "meeting__",
+    "commissions.WorkshopQuestion": "meeting__",
+}
+
+
 def frozen(model: type[models.Model]) -> Q:
-    """The rows of ``model`` that no one may write: those of closed rounds."""
-    path = ROUND_PATHS.get(model._meta.label)
+    """The rows of ``model`` that no one may write: those of closed rounds, and the minutes of meetings whose
+    minutes are approved or published (corrected only by a recorded amendment, ``commissions.approval``)."""
+    label = model._meta.label
+    if label in MINUTES_PATHS:
+        from commissions.models import Meeting
+
+        return Q(**{f"{MINUTES_PATHS[label]}status__in": Meeting.LOCKED_STATUSES})
+    path = ROUND_PATHS.get(label)
     if path is None:
         return NOTHING
     from stocktake.models import Round
@@ -440,6 +456,8 @@ def rule_for(model: type[models.Model], user) -> Callable[[Scope, str], Q]:
         "commissions.Priority": commission_part_rule("commission__"),
         "commissions.Meeting": meeting_rule(""),
         "commissions.AgendaItem": meeting_rule("meeting__"),
+        "commissions.AgendaPaper": meeting_rule("item__meeting__"),
+        "commissions.Amendment": meeting_rule("paragraph__item__meeting__"),
         "commissions.Paragraph": meeting_rule("item__meeting__"),
         "commissions.Attendance": meeting_rule("meeting__"),
         "commissions.Decision": meeting_rule("meeting__"),
@@ -563,7 +581,9 @@ ADD_ROLES: dict[str, Callable[[Scope], bool]] = {
             "Priority",
             "Meeting",
             "AgendaItem",
+            "AgendaPaper",
             "Paragraph",
+            "Amendment",
             "Attendance",
             "Decision",
             "WorkshopQuestion",

@@ -43,7 +43,7 @@ class Commission(models.Model):
         super().save(*args, **kwargs)
 
 
-class Member(models.Model):
+class Member(Versioned):
     """A seat on a commission: a position held by a role, and by a named person only where that is wanted."""
 
     class Position(models.TextChoices):
@@ -101,7 +101,7 @@ class Priority(models.Model):
         return f"{self.number}. {self.title}"
 
 
-class Meeting(models.Model):
+class Meeting(Versioned):
     class Kind(models.TextChoices):
         REGULAR = "regular", "Regular meeting"
         DEEP_DIVE = "deep_dive", "Deep-dive workshop"
@@ -111,7 +111,12 @@ class Meeting(models.Model):
     class Status(models.TextChoices):
         PLANNED = "planned", "Planned"
         DRAFT = "draft", "Draft minutes"
+        CIRCULATED = "circulated", "Draft minutes circulated for comment"
+        APPROVED = "approved", "Minutes approved"
         PUBLISHED = "published", "Published"
+
+    # Minutes the meeting after has approved as a correct record: their text changes only by amendment.
+    LOCKED_STATUSES = (Status.APPROVED, Status.PUBLISHED)
 
     commission = models.ForeignKey(Commission, on_delete=models.CASCADE, related_name="meetings")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.REGULAR)
@@ -119,6 +124,25 @@ class Meeting(models.Model):
     starts_at = models.DateTimeField(null=True, blank=True, help_text="Blank where the source does not say.")
     location = models.CharField(max_length=300, blank=True, help_text="A room or a link to join.")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)
+    agenda_published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the agenda and its papers were sent out (and, where the commission "
+        "publishes, put on its public page).",
+    )
+    circulated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the draft minutes went out for comment."
+    )
+    approved_at = models.DateTimeField(null=True, blank=True, help_text="When the minutes were approved.")
+    approved_at_meeting = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="minutes_approved",
+        help_text="The meeting that approved these minutes as a correct record (a matter arising at it).",
+    )
+    published_at = models.DateTimeField(null=True, blank=True, help_text="When the minutes were published.")
 
     objects = ScopedQuerySet.as_manager()
     history = HistoricalRecords()
@@ -134,13 +158,21 @@ class Meeting(models.Model):
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
+    @property
+    def is_locked(self) -> bool:
+        """Approved or published: the minutes' text changes only by a recorded amendment."""
+        return self.status in self.LOCKED_STATUSES
 
-class AgendaItem(RelationsChecked):
+
+class AgendaItem(Versioned, RelationsChecked):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
-    number = models.CharField(max_length=20, help_text="As the minutes number it, e.g. “12” or “3a”.")
-    position = models.PositiveIntegerField(default=0)
+    number = models.CharField(max_length=20, help_text="As the minutes number it, e.g. “12” or “12.1”.")
+    position = models.PositiveIntegerField(default=0, help_text="Its place among the items beside it.")
     title = models.CharField(max_length=500)
+    presenter = models.CharField(
+        max_length=300, blank=True, help_text="Who presents it, e.g. “Director of Public Health”."
+    )
 
     objects = ScopedQuerySet.as_manager()
     history = HistoricalRecords()
@@ -155,6 +187,30 @@ class AgendaItem(RelationsChecked):
         if self.meeting_id and not unset_or_matching(self, "parent", "meeting_id", self.meeting_id):
             return {"parent": "An item can only sit under another item of the same meeting."}
         return {}
+
+
+class AgendaPaper(models.Model):
+    """A paper for an agenda item: a file kept under a name the server chose (``commissions.papers``)."""
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="papers")
+    title = models.CharField(max_length=300)
+    original_name = models.CharField(max_length=255, help_text="The file's name as uploaded, shown and downloaded.")
+    stored_name = models.CharField(max_length=100, unique=True, editable=False)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["item", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class Paragraph(Versioned):
@@ -203,7 +259,27 @@ class Attendance(Versioned, RelationsChecked):
         return {}
 
 
-class Decision(RelationsChecked):
+class Amendment(models.Model):
+    """A correction to a paragraph of approved or published minutes: who made it, when and why, kept for good."""
+
+    paragraph = models.ForeignKey(Paragraph, on_delete=models.PROTECT, related_name="amendments")
+    previous_text = models.TextField()
+    text = models.TextField(help_text="The paragraph as amended.")
+    reason = models.TextField(help_text="Why the approved text was changed, e.g. “Name of the presenter corrected”.")
+    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    made_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["paragraph", "made_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Amendment to {self.paragraph.number}: {self.reason[:60]}"
+
+
+class Decision(Versioned, RelationsChecked):
     """A decision or recommendation put to the meeting, and what became of it."""
 
     class Outcome(models.TextChoices):
@@ -235,7 +311,7 @@ class Decision(RelationsChecked):
         return {}
 
 
-class WorkshopQuestion(models.Model):
+class WorkshopQuestion(Versioned):
     """A question put to a workshop, with the key points drawn out and the contributions gathered."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="questions")
@@ -274,7 +350,14 @@ class Action(Versioned, RelationsChecked):
         help_text="The minute paragraph it arose from.",
     )
     reference = models.CharField(max_length=30, blank=True, help_text="The paragraph number it arose from, kept.")
+
+    class OwnerKind(models.TextChoices):
+        ROLE = "role", "A role"
+        MEMBER = "member", "A member of the commission"
+        ORGANISATION = "organisation", "An organisation"
+
     description = models.TextField()
+    owner_kind = models.CharField(max_length=20, choices=OwnerKind.choices, default=OwnerKind.ROLE)
     owner = models.CharField(max_length=300, help_text="A role, a member or an organisation.")
     owner_member = models.ForeignKey(Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions")
     due = models.DateField(null=True, blank=True)
