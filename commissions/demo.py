@@ -21,7 +21,20 @@ from atf.upsert import upsert
 from boroughs.models import Place
 
 from .minutes import parse_minutes
-from .models import Action, AgendaItem, Commission, Decision, Meeting, Member, Priority, WorkshopQuestion
+from .models import (
+    Action,
+    ActionUpdate,
+    AgendaItem,
+    Amendment,
+    Attendance,
+    Commission,
+    Decision,
+    Meeting,
+    Member,
+    Paragraph,
+    Priority,
+    WorkshopQuestion,
+)
 
 LONDON = ZoneInfo("Europe/London")
 DATA = Path(__file__).resolve().parent / "data"
@@ -192,13 +205,246 @@ def _st_helens(commission: Commission) -> None:
         priority=commission.priorities.get(number=7),
         theme=themes.get(2),
     )
+    _st_helens_cycle(commission, themes)
     for day, kind, title in (
-        (date(2026, 11, 18), Meeting.Kind.REGULAR, "Regular meeting"),
-        (date(2027, 1, 20), Meeting.Kind.REGULAR, "Regular meeting"),
         (date(2027, 2, 17), Meeting.Kind.DEEP_DIVE, "Deep dive: loneliness and social isolation"),
         (date(2027, 3, 17), Meeting.Kind.REGULAR, "Regular meeting"),
     ):
         Meeting.objects.create(commission=commission, kind=kind, title=title, starts_at=at(day))
+
+
+def _items(meeting: Meeting, items) -> dict[str, AgendaItem]:
+    """Agenda items from (number, title, presenter, paragraphs) with sub-items numbered like "3.1"."""
+    made = {}
+    for position, (number, title, presenter, paragraphs) in enumerate(items, start=1):
+        parent = made.get(number.rsplit(".", 1)[0]) if "." in number else None
+        item = AgendaItem.objects.create(
+            meeting=meeting, parent=parent, number=number, title=title, presenter=presenter, position=position
+        )
+        for index, text in enumerate(paragraphs, start=1):
+            item.paragraphs.create(number=f"{number}.{index}", position=index, text=text)
+        made[number] = item
+    return made
+
+
+def _attendance(meeting: Meeting, members: dict[str, Member], rows) -> None:
+    for who, status in rows:
+        member = members.get(who)
+        Attendance.objects.create(meeting=meeting, member=member, name_or_position="" if member else who, status=status)
+
+
+def _st_helens_cycle(commission: Commission, themes: dict[int, Theme]) -> None:
+    """The commission's cycle as it stands on a working day: September's minutes approved at November's
+    meeting and published (one paragraph since amended), November's draft circulated for comment, and
+    January's agenda being planned, not yet sent."""
+    members = {m.role_title: m for m in commission.members.all()}
+    present, apologies, attending = (
+        Attendance.Status.PRESENT,
+        Attendance.Status.APOLOGIES,
+        Attendance.Status.IN_ATTENDANCE,
+    )
+    september = Meeting.objects.create(
+        commission=commission,
+        title="Regular meeting",
+        starts_at=at(date(2026, 9, 16)),
+        location="St Helens Town Hall, Victoria Square",
+        agenda_published_at=at(date(2026, 9, 8), 9),
+    )
+    items = _items(
+        september,
+        [
+            ("1", "Welcome, apologies and declarations of interest", "Independent Chair", []),
+            (
+                "2",
+                "Child poverty: the cost of the school day",
+                "Director of Public Health",
+                [
+                    "The Director of Public Health introduced the report on the cost of the school day, drawing on "
+                    "the conversations held with families in Parr and Four Acre over the summer.",
+                    "Members noted that uniform, trips and food at school were the costs families raised most "
+                    "often, and that take-up of free school meals was below eligibility in three wards.",
+                    "The Independent adviser asked how schools would be supported to adopt the pledge without "
+                    "adding to their own costs.",
+                ],
+            ),
+            (
+                "2.1",
+                "Free school meals auto-enrolment",
+                "Head of Integration",
+                [
+                    "The Head of Integration described the auto-enrolment pilot run with the revenues and benefits "
+                    "service, which identified 412 children eligible but not registered.",
+                ],
+            ),
+            ("3", "Any other business", "Independent Chair", []),
+        ],
+    )
+    _attendance(
+        september,
+        members,
+        [
+            ("Independent Chair", present),
+            ("Director of Public Health", present),
+            ("Independent adviser (a retired Chief Executive)", present),
+            ("Head of Integration", apologies),
+            ("Healthwatch St Helens", attending),
+        ],
+    )
+    Decision.objects.create(
+        meeting=september,
+        item=items["2"],
+        number=1,
+        text="The Commission is asked to endorse the Cost of the School Day pledge and recommend it to the "
+        "People's Board.",
+        outcome=Decision.Outcome.AGREED,
+    )
+    Decision.objects.create(
+        meeting=september,
+        item=items["2.1"],
+        number=2,
+        text="The Commission is asked to support extending auto-enrolment for free school meals to every school "
+        "in the borough.",
+        outcome=Decision.Outcome.AMENDED,
+    )
+    pledge = Action.objects.create(
+        commission=commission,
+        meeting=september,
+        paragraph=items["2"].paragraphs.get(number="2.3"),
+        reference="2.3",
+        description="Write to every head teacher with the Cost of the School Day pledge and the support on offer.",
+        owner_kind=Action.OwnerKind.MEMBER,
+        owner="Director of Public Health",
+        owner_member=members.get("Director of Public Health"),
+        due=date(2026, 11, 30),
+        status=Action.Status.IN_PROGRESS,
+        priority=commission.priorities.get(number=3),
+        theme=themes.get(4),
+    )
+    ActionUpdate.objects.create(
+        action=pledge,
+        date=date(2026, 10, 14),
+        text="Letter drafted with the Director of Education; goes out after half term.",
+    )
+    Action.objects.create(
+        commission=commission,
+        meeting=september,
+        paragraph=items["2.1"].paragraphs.get(number="2.1.1"),
+        reference="2.1.1",
+        description="Report the number of children enrolled by the pilot, by ward, to the January meeting.",
+        owner_kind=Action.OwnerKind.ORGANISATION,
+        owner="St Helens Borough Council revenues and benefits service",
+        due=date(2027, 1, 20),
+        priority=commission.priorities.get(number=1),
+        theme=themes.get(1),
+    )
+    november = Meeting.objects.create(
+        commission=commission,
+        title="Regular meeting",
+        starts_at=at(date(2026, 11, 18)),
+        location="St Helens Town Hall, Victoria Square",
+        agenda_published_at=at(date(2026, 11, 10), 9),
+    )
+    november_items = _items(
+        november,
+        [
+            ("1", "Welcome, apologies and declarations of interest", "Independent Chair", []),
+            (
+                "2",
+                "Minutes of the meeting held on 16 September 2026 and matters arising",
+                "Independent Chair",
+                [
+                    "The minutes of the meeting held on 16 September 2026 were approved as a correct record.",
+                    "On the letter to head teachers (minute 2.3), the Director of Public Health reported that it "
+                    "had been drafted and would go out after half term.",
+                ],
+            ),
+            (
+                "3",
+                "Loneliness and social isolation: scoping the February deep dive",
+                "Head of Integration",
+                [
+                    "The Head of Integration set out the proposed scope of the deep dive: older people living "
+                    "alone, young carers, and people recently bereaved.",
+                    "Members asked that the voluntary sector be invited to present, and that people with lived "
+                    "experience be paid for their time.",
+                ],
+            ),
+        ],
+    )
+    Decision.objects.create(
+        meeting=november,
+        item=november_items["2"],
+        number=1,
+        text="To approve the minutes of the meeting held on 16 September 2026 as a correct record.",
+        outcome=Decision.Outcome.AGREED,
+    )
+    Decision.objects.create(
+        meeting=november,
+        item=november_items["3"],
+        number=2,
+        text="The Commission is asked to agree the scope of the February deep dive.",
+        outcome=Decision.Outcome.AGREED,
+    )
+    Action.objects.create(
+        commission=commission,
+        meeting=november,
+        paragraph=november_items["3"].paragraphs.get(number="3.2"),
+        reference="3.2",
+        description="Invite St Helens CVS and two people with lived experience to present at the deep dive.",
+        owner_kind=Action.OwnerKind.ORGANISATION,
+        owner="St Helens CVS",
+        due=date(2027, 1, 31),
+        priority=commission.priorities.get(number=4),
+        theme=themes.get(6),
+    )
+    _attendance(
+        november,
+        members,
+        [
+            ("Independent Chair", present),
+            ("Head of Integration", present),
+            ("Director of Public Health", present),
+            ("Independent adviser (a retired Chief Executive)", apologies),
+        ],
+    )
+    # September's minutes: circulated, approved at November's meeting, published, then corrected once.
+    Meeting.objects.filter(pk=september.pk).update(
+        status=Meeting.Status.PUBLISHED,
+        circulated_at=at(date(2026, 9, 23), 9),
+        approved_at=at(date(2026, 11, 18), 12),
+        approved_at_meeting=november,
+        published_at=at(date(2026, 11, 19), 9),
+    )
+    corrected = Paragraph.objects.get(item=items["2"], number="2.2")
+    previous = corrected.text
+    corrected.text = previous.replace("in three wards", "in four wards")
+    corrected.save(update_fields=["text"])
+    Amendment.objects.create(
+        paragraph=corrected,
+        previous_text=previous,
+        text=corrected.text,
+        reason="The number of wards corrected from the free school meals data after publication.",
+    )
+    Meeting.objects.filter(pk=november.pk).update(
+        status=Meeting.Status.CIRCULATED, circulated_at=at(date(2026, 11, 25), 9)
+    )
+    january = Meeting.objects.create(
+        commission=commission,
+        title="Regular meeting",
+        starts_at=at(date(2027, 1, 20)),
+        location="St Helens Town Hall, Victoria Square",
+    )
+    _items(
+        january,
+        [
+            ("1", "Welcome, apologies and declarations of interest", "Independent Chair", []),
+            ("2", "Minutes of the meeting held on 18 November 2026 and matters arising", "Independent Chair", []),
+            ("3", "Inclusive growth and the St Helens pound", "Head of Integration", []),
+            ("3.1", "Social value in the council's contracts", "Head of Integration", []),
+            ("3.2", "Free school meals auto-enrolment: enrolment by ward", "Director of Public Health", []),
+            ("4", "Any other business", "Independent Chair", []),
+        ],
+    )
 
 
 def _cheshire_east(commission: Commission) -> None:
@@ -213,6 +459,29 @@ def _cheshire_east(commission: Commission) -> None:
     )
     for number, (question, key_points) in enumerate(CHESHIRE_EAST_WORKSHOP, start=1):
         WorkshopQuestion.objects.create(meeting=workshop, number=number, question=question, key_points=key_points)
+    # A draft of Cheshire East's own, which no other commission's secretariat may see.
+    draft = Meeting.objects.create(
+        commission=commission,
+        title="Commission meeting",
+        starts_at=at(date(2026, 11, 24), 14),
+        location="Crewe Lifestyle Centre",
+        status=Meeting.Status.DRAFT,
+    )
+    item = AgendaItem.objects.create(meeting=draft, number="1", title="Living Well in Crewe: one year on", position=1)
+    paragraph = item.paragraphs.create(
+        number="1.1",
+        position=1,
+        text="Draft, not yet agreed: the Crewe Youth Zone's funding gap for 2027-28 was discussed in confidence.",
+    )
+    Action.objects.create(
+        commission=commission,
+        meeting=draft,
+        paragraph=paragraph,
+        reference="1.1",
+        description="Draft: bring the Youth Zone funding options to the next meeting.",
+        owner="Director of Public Health",
+        due=date(2027, 1, 26),
+    )
 
 
 def _hackney(commission: Commission) -> None:
