@@ -169,8 +169,14 @@ def test_the_demo_holds_the_seeds(db):
     assert st_helens.priorities.count() == 8
     assert all(p.themes.exists() for p in st_helens.priorities.all())
     assert not st_helens.members.exclude(person_name="").exists()  # by role, not by name
-    workshop = Meeting.objects.get(commission__slug="cheshire-east-all-together-fairer-commission")
+    workshop = Meeting.objects.get(commission__slug="cheshire-east-all-together-fairer-commission", kind="deep_dive")
     assert workshop.starts_at.date() == date(2021, 11, 26) and workshop.questions.count() == 4
+    # The live cycle: published minutes approved at the meeting after, a circulated draft, an agenda planned.
+    september, november, january = st_helens.meetings.filter(title="Regular meeting").order_by("starts_at")[:3]
+    assert (september.status, september.approved_at_meeting, november.status) == ("published", november, "circulated")
+    assert september.items.filter(paragraphs__amendments__isnull=False).exists()
+    assert january.status == "planned" and january.items.filter(parent__isnull=False).exists()
+    assert Meeting.objects.filter(commission__slug__startswith="cheshire-east", status="draft").exists()
     hackney = Meeting.objects.get(commission__slug="hackney-health-and-wellbeing-board")
     assert Paragraph.objects.filter(item__meeting=hackney).count() == 14
     assert hackney.commission.place.system.slug == "north-east-london"
