@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import content, views
 
 app_name = "commissions"
 
@@ -13,11 +13,22 @@ urlpatterns = [
     path("meetings/<int:pk>/print/", views.meeting_print, name="meeting_print"),
     path("meetings/<int:pk>/minutes/", views.meeting_minutes, name="meeting_minutes"),
     path("meetings/<int:pk>/publish/", views.meeting_publish, name="meeting_publish"),
-    path("meetings/<int:pk>/attendance/", views.attendance_add, name="attendance_add"),
     path("meetings/<int:pk>/actions/", views.action_add, name="action_add"),
     path("items/<int:pk>/paragraphs/add/", views.paragraph_add, name="paragraph_add"),
     path("paragraphs/<int:pk>/move/", views.paragraph_move, name="paragraph_move"),
     path("paragraphs/<int:pk>/delete/", views.paragraph_delete, name="paragraph_delete"),
+    # The minutes' content on the pages
+    path("meetings/<int:pk>/attendance/", content.attendance_add, name="attendance_add"),
+    path("attendance/<int:pk>/edit/", content.attendance_edit, name="attendance_edit"),
+    path("attendance/<int:pk>/delete/", content.attendance_delete, name="attendance_delete"),
+    path("paragraphs/<int:pk>/edit/", content.paragraph_edit, name="paragraph_edit"),
+    path("paragraphs/<int:pk>/add-after/", content.paragraph_add_after, name="paragraph_add_after"),
+    path("meetings/<int:pk>/decisions/", content.decision_add, name="decision_add"),
+    path("decisions/<int:pk>/edit/", content.decision_edit, name="decision_edit"),
+    path("decisions/<int:pk>/delete/", content.decision_delete, name="decision_delete"),
+    path("meetings/<int:pk>/questions/", content.question_add, name="question_add"),
+    path("questions/<int:pk>/edit/", content.question_edit, name="question_edit"),
+    path("questions/<int:pk>/delete/", content.question_delete, name="question_delete"),
     path("<slug:slug>/", views.commission_detail, name="commission_detail"),
     path("<slug:slug>/meetings/add/", views.meeting_add, name="meeting_add"),
 ]

@@ -14,10 +14,11 @@ from django_tables2 import RequestConfig
 from atf import access, limits, outputs, uploadhandler
 from atf.versioning import StaleVersion
 
+from . import content as content_views
 from . import services
 from .filters import ActionFilterSet
 from .minutes import parse_minutes
-from .models import Action, AgendaItem, Attendance, Commission, Decision, Meeting, Paragraph
+from .models import Action, AgendaItem, Commission, Decision, Meeting, Paragraph
 from .tables import ActionTable
 
 
@@ -93,7 +94,8 @@ def meeting_add(request, slug):
     return render(request, "commissions/meeting_form.html", {"form": form, "commission": commission})
 
 
-def meeting_detail(request, pk):
+def meeting_detail(request, pk, content=None):
+    """The meeting page; ``content`` is a form of ``commissions.content`` sent back to be put right."""
     meeting = _visible(request, Meeting, pk=pk)
     items = meeting.items.prefetch_related(
         Prefetch("paragraphs", queryset=Paragraph.objects.prefetch_related("actions"))
@@ -111,9 +113,9 @@ def meeting_detail(request, pk):
         if meeting.starts_at
         else [],
         "today": timezone.localdate(),
-        "attendance_form": AttendanceForm(),
         "action_form": ActionForm(meeting=meeting),
     }
+    context.update(content_views.page_context(request, meeting, content))
     return render(request, "commissions/meeting_detail.html", context)
 
 
@@ -198,19 +200,6 @@ def meeting_minutes(request, pk):
     return render(request, "commissions/minutes_form.html", {"meeting": meeting, "form": form})
 
 
-class AttendanceForm(forms.ModelForm):
-    class Meta:
-        model = Attendance
-        fields = ["name_or_position", "status"]
-        labels = {"name_or_position": "Who (a position or a name)"}
-
-    def clean_name_or_position(self):
-        value = self.cleaned_data["name_or_position"].strip()
-        if not value:
-            raise forms.ValidationError("Enter a position or a name")
-        return value
-
-
 class ActionForm(forms.ModelForm):
     due = forms.DateField(
         label="Due date",
@@ -229,20 +218,6 @@ class ActionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["paragraph"].queryset = Paragraph.objects.filter(item__meeting=meeting)
         self.fields["paragraph"].required = False
-
-
-@require_POST
-def attendance_add(request, pk):
-    meeting = _changeable(request, Meeting, pk=pk)
-    form = AttendanceForm(request.POST)
-    if form.is_valid():
-        attendance = form.save(commit=False)
-        attendance.meeting = meeting
-        attendance.save()
-        messages.success(request, "Attendance recorded.")
-    else:
-        messages.error(request, "Attendance not recorded: enter a position or a name.")
-    return redirect("commissions:meeting_detail", meeting.pk)
 
 
 @require_POST
