@@ -206,11 +206,7 @@ def _st_helens(commission: Commission) -> None:
         theme=themes.get(2),
     )
     _st_helens_cycle(commission, themes)
-    for day, kind, title in (
-        (date(2027, 2, 17), Meeting.Kind.DEEP_DIVE, "Deep dive: loneliness and social isolation"),
-        (date(2027, 3, 17), Meeting.Kind.REGULAR, "Regular meeting"),
-    ):
-        Meeting.objects.create(commission=commission, kind=kind, title=title, starts_at=at(day))
+    Meeting.objects.create(commission=commission, title="Regular meeting", starts_at=at(date(2027, 3, 17)))
 
 
 def _items(meeting: Meeting, items) -> dict[str, AgendaItem]:
@@ -403,9 +399,16 @@ def _st_helens_cycle(commission: Commission, themes: dict[int, Theme]) -> None:
         [
             ("Independent Chair", present),
             ("Head of Integration", present),
-            ("Director of Public Health", present),
+            ("Director of Public Health", apologies),
             ("Independent adviser (a retired Chief Executive)", apologies),
         ],
+    )
+    # The Director of Public Health's deputy came in their place: the seat, and who sat in it.
+    Attendance.objects.create(
+        meeting=november,
+        member=members.get("Director of Public Health"),
+        name_or_position="Deputy Director of Public Health",
+        status=present,
     )
     # September's minutes: circulated, approved at November's meeting, published, then corrected once.
     Meeting.objects.filter(pk=september.pk).update(
@@ -445,6 +448,29 @@ def _st_helens_cycle(commission: Commission, themes: dict[int, Theme]) -> None:
             ("4", "Any other business", "Independent Chair", []),
         ],
     )
+    january_items = {item.number: item for item in january.items.all()}
+    Decision.objects.create(
+        meeting=january,
+        item=january_items["3.1"],
+        number=1,
+        text="The Commission is asked to recommend a social value weighting of at least 10% in the council's "
+        "contracts over £100,000.",
+    )
+    deep_dive = Meeting.objects.create(
+        commission=commission,
+        kind=Meeting.Kind.DEEP_DIVE,
+        title="Deep dive: loneliness and social isolation",
+        starts_at=at(date(2027, 2, 17)),
+        location="The World of Glass, St Helens",
+    )
+    for number, question in enumerate(
+        (
+            "Who in St Helens is most at risk of loneliness, and how do we know?",
+            "What already works to bring people together, and what should we do more of?",
+        ),
+        start=1,
+    ):
+        WorkshopQuestion.objects.create(meeting=deep_dive, number=number, question=question)
 
 
 def _cheshire_east(commission: Commission) -> None:
