@@ -770,6 +770,9 @@ def covered_url_names() -> set[str]:
 
     covered |= set(NOTIFICATION_PAGES) | set(JOB_PAGES) | set(CALENDAR_PAGES) | set(API_PAGES)
     covered |= set(PAPER_PAGES) | set(OPENDATA_PAGES)
+    from commissions.tests.test_public import PUBLIC_PAGES
+
+    covered |= set(PUBLIC_PAGES)
     return covered
 
 
