@@ -61,6 +61,7 @@ def _listed(publication: Publication) -> dict:
             "about": f"The published minutes of {commission.name}: each meeting's date and title, its agenda items, "
             "paragraphs and decisions.",
             "licence": datasets.ics_licence(commission.place.system),
+            "page": reverse("public:commission_detail", args=[commission.slug]),
             "csv": reverse("opendata:commission_download", args=[commission.slug, "csv"]),
             "json": reverse("opendata:commission_download", args=[commission.slug, "json"]),
         }
@@ -189,24 +190,28 @@ def _switch(request, target, back: str, what: dict):
                 messages.success(request, f"“{target}” is on the open-data page: {what['public']}")
             elif action == "withdraw":
                 publishing.withdraw(request.user, target)
-                messages.success(request, f"“{target}” is off the open-data page, and its downloads are gone.")
+                gone = what.get("withdrawn", "Its downloads are gone.")
+                messages.success(request, f"“{target}” is off the open-data page. {gone}")
             else:
                 messages.error(request, "Choose to publish or to withdraw.")
         except (publishing.NotPublishable, publishing.NothingToDo) as exc:
             messages.error(request, str(exc))
         return redirect(back)
-    context = {"target": target, "back": back, **switch_state(target, what)}
+    context = {"target": target, "back": back, **switch_state(target, what, request)}
     return render(request, "opendata/switch.html", context)
 
 
-def switch_state(target, what: dict) -> dict:
+def switch_state(target, what: dict, request=None) -> dict:
     live = publishing.current(target)
+    page = what.get("page")
     return {
         "live": live,
         "served": live is not None and not (isinstance(target, Round) and target.is_open),
         "is_open_round": isinstance(target, Round) and target.is_open,
         "what": what,
         "action_url": what["url"],
+        # The public page's whole address, to give to others (a commission's only).
+        "page_address": request.build_absolute_uri(page) if page and request is not None else page,
     }
 
 
@@ -221,11 +226,19 @@ def round_what(round_: Round) -> dict:
 
 
 def commission_what(commission: Commission) -> dict:
+    # One switch for both: the open-data download and the commission's public page (``commissions.public``).
     return {
         "url": reverse("opendata:commission_switch", args=[commission.slug]),
-        "public": f"for each meeting of {commission} whose minutes are published, its date, title, agenda items, "
-        "paragraphs and decisions become public, for anyone to read and download (CSV and JSON) without signing "
-        "in, under the Open Government Licence v3.0. Draft minutes, attendance, members and actions stay private.",
+        "page": reverse("public:commission_detail", args=[commission.slug]),
+        "public": f"{commission}'s public page goes up, for anyone to read without signing in: its remit, its "
+        "members by position (with the names recorded), the agendas and papers of meetings once they are sent, "
+        "and, for each meeting whose minutes are published, its attendance, minutes (with any amendments' dates "
+        "and reasons), decisions and the actions arising (open ones with their owner and due date). The published "
+        "minutes and decisions also become downloadable (CSV and JSON) under the Open Government Licence v3.0. "
+        "Draft, circulated and approved-but-unpublished minutes, and agendas not yet sent, stay private.",
+        "withdrawn": "Its public page and its downloads are gone.",
+        "button": "Publish on the open-data page and the public commission page",
+        "withdraw_button": "Withdraw from the open-data page and the public commission page",
     }
 
 

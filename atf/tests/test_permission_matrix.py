@@ -783,6 +783,9 @@ def covered_url_names() -> set[str]:
     covered |= set(NOTIFICATION_PAGES) | set(JOB_PAGES) | set(CALENDAR_PAGES) | set(API_PAGES)
     covered |= set(PAPER_PAGES) | set(OPENDATA_PAGES)
     covered |= set(CONTENT_PAGES)
+    from commissions.tests.test_public import PUBLIC_PAGES
+
+    covered |= set(PUBLIC_PAGES)
     return covered
 
 

@@ -27,5 +27,5 @@ def open_data_switch(context, target):
     return {
         "hidden": False,
         "csrf_token": context.get("csrf_token"),
-        **views.switch_state(target, WHAT[type(target)](target)),
+        **views.switch_state(target, WHAT[type(target)](target), request),
     }
