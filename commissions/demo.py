@@ -184,6 +184,7 @@ def _st_helens(commission: Commission) -> None:
         title="Deep dive: youth aspirations",
         starts_at=at(date(2023, 12, 13)),
         status=Meeting.Status.PUBLISHED,
+        published_at=at(date(2024, 1, 10), 9),
     )
     item = AgendaItem.objects.create(
         meeting=youth, number="1", title="Raising aspirations for young people", position=1
@@ -482,6 +483,7 @@ def _cheshire_east(commission: Commission) -> None:
         title="Marmot workshop",
         starts_at=at(date(2021, 11, 26), 9),
         status=Meeting.Status.PUBLISHED,
+        published_at=at(date(2021, 12, 10), 9),
     )
     for number, (question, key_points) in enumerate(CHESHIRE_EAST_WORKSHOP, start=1):
         WorkshopQuestion.objects.create(meeting=workshop, number=number, question=question, key_points=key_points)
@@ -532,6 +534,7 @@ def _sefton(commission: Commission) -> None:
         title="Health and Wellbeing Board",
         starts_at=at(date(2022, 9, 14)),
         status=Meeting.Status.PUBLISHED,
+        published_at=at(date(2022, 9, 28), 9),
     )
     item = AgendaItem.objects.create(
         meeting=meeting, number="1", title="Cities Inequalities Project (report of the Director of Public Health)"
