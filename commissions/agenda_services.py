@@ -240,6 +240,14 @@ def _items(meeting: Meeting) -> list[AgendaItem]:
     return list(AgendaItem.objects.filter(meeting=meeting))
 
 
+def _current(item: AgendaItem, items) -> AgendaItem:
+    """The item as its meeting's lock found it; refused if someone removed it meanwhile."""
+    current = next((i for i in items if i.pk == item.pk), None)
+    if current is None:
+        raise AgendaRefused("This item has just been removed from the agenda by someone else. Nothing was changed.")
+    return current
+
+
 @transaction.atomic
 def add_item(user, meeting: Meeting, *, title: str, presenter: str = "", parent: AgendaItem | None = None):
     """A new item at the end of the agenda, or at the end of ``parent``'s sub-items; every item renumbered."""
@@ -296,6 +304,7 @@ def move_item(user, item: AgendaItem, direction: str) -> None:
     meeting = _lock(user, item.meeting)
     require_change(user, item)
     items = _items(meeting)
+    item = _current(item, items)
     children = _children_of(items)
     siblings = children[item.parent_id]
     index = next(i for i, sibling in enumerate(siblings) if sibling.pk == item.pk)
@@ -350,7 +359,7 @@ def remove_item(user, item: AgendaItem) -> None:
     """Remove an item, its sub-items and their papers, unless they hold minutes, decisions or actions."""
     meeting = _lock(user, item.meeting)
     items = _items(meeting)
-    item = next(i for i in items if i.pk == item.pk)
+    item = _current(item, items)
     removed = _with_sub_items(item, items)
     for each in removed:
         require_change(user, each)
