@@ -405,6 +405,8 @@ ROUND_PATHS = {
 # The minutes' rows, and the path from each to its meeting: locked once the minutes are approved.
 MINUTES_PATHS = {
     "commissions.AgendaItem": "meeting__",
+    # An approved meeting's papers are part of its record, as its agenda is.
+    "commissions.AgendaPaper": "item__meeting__",
     "commissions.Paragraph": "item__meeting__",
     "commissions.Attendance": "meeting__",
     "commissions.Decision": "meeting__",

@@ -22,6 +22,9 @@ a request may do is refused with what to do instead.
   imports; an xlsx file is held to the workbook limits first.
 - **Minutes text** (``commissions.views.MinutesForm``): a real meeting's
   minutes are tens to a few hundred numbered paragraphs, 10-60 kB of text.
+- **Agenda papers** (``commissions.agenda_services``): a paper is a report
+  or a slide deck of a few hundred kB to a few MB; an agenda holds a few
+  dozen items with a handful of papers each.
 - **Any form post**: Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` bounds the
   text fields of one request; past it ``atf.middleware.RequestLimitsMiddleware``
   answers 413 with a page saying so.
@@ -49,6 +52,13 @@ MAX_ENTRY_FILE_ROWS = 60_000
 MAX_MINUTES_CHARS = 200_000
 MAX_MINUTES_PARAGRAPHS = 1_000
 MAX_MINUTES_ACTIONS = 300
+
+# An agenda: its items (each add or move renumbers them all), and the papers of one item. A paper is
+# held to the upload limit itself: ``atf.uploadhandler`` refuses a larger file as it arrives, whatever
+# the form, so a larger paper limit would never be reached.
+MAX_AGENDA_ITEMS = 200
+MAX_PAPERS_PER_ITEM = 20
+MAX_PAPER_BYTES = MAX_UPLOAD_BYTES
 
 
 def size(n: int) -> str:
@@ -143,4 +153,15 @@ def minutes_too_many_actions(actions: int) -> str:
         f"The minutes hold {actions:,} “Action:” lines; at most {MAX_MINUTES_ACTIONS:,} are taken at once. "
         "Paste them one agenda item at a time, or split them across the meetings they belong to. "
         "Nothing was saved."
+    )
+
+
+def paper_too_large(name: str, received: int) -> str:
+    named = f"“{name}” " if name else ""
+    shown = size(received)
+    if shown == size(MAX_PAPER_BYTES):
+        shown = f"just over {shown}"
+    return (
+        f"The file {named}is {shown}; the largest paper accepted is {size(MAX_PAPER_BYTES)}. Save a PDF "
+        "for the web (smaller images), or split the paper into parts. Nothing was saved."
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import content, views
+from . import agenda, content, views
 
 app_name = "commissions"
 
@@ -29,6 +29,16 @@ urlpatterns = [
     path("meetings/<int:pk>/questions/", content.question_add, name="question_add"),
     path("questions/<int:pk>/edit/", content.question_edit, name="question_edit"),
     path("questions/<int:pk>/delete/", content.question_delete, name="question_delete"),
+    # The agenda before the meeting
+    path("meetings/<int:pk>/agenda/items/add/", agenda.agenda_item_add, name="agenda_item_add"),
+    path("meetings/<int:pk>/agenda/send/", agenda.agenda_send, name="agenda_send"),
+    path("meetings/<int:pk>/agenda/print/", agenda.meeting_agenda_print, name="meeting_agenda_print"),
+    path("agenda/items/<int:pk>/edit/", agenda.agenda_item_edit, name="agenda_item_edit"),
+    path("agenda/items/<int:pk>/move/", agenda.agenda_item_move, name="agenda_item_move"),
+    path("agenda/items/<int:pk>/remove/", agenda.agenda_item_remove, name="agenda_item_remove"),
+    path("agenda/items/<int:pk>/papers/add/", agenda.agenda_paper_add, name="agenda_paper_add"),
+    path("agenda/papers/<int:pk>/", agenda.agenda_paper_download, name="agenda_paper_download"),
+    path("agenda/papers/<int:pk>/remove/", agenda.agenda_paper_remove, name="agenda_paper_remove"),
     path("<slug:slug>/", views.commission_detail, name="commission_detail"),
     path("<slug:slug>/meetings/add/", views.meeting_add, name="meeting_add"),
 ]

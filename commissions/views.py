@@ -16,6 +16,7 @@ from atf.versioning import StaleVersion
 
 from . import content as content_views
 from . import services
+from .agenda import agenda_section
 from .filters import ActionFilterSet
 from .minutes import parse_minutes
 from .models import Action, AgendaItem, Commission, Decision, Meeting, Paragraph
@@ -104,6 +105,7 @@ def meeting_detail(request, pk, content=None):
         "meeting": meeting,
         "commission": meeting.commission,
         "may_change": access.can(request.user, access.CHANGE, meeting),
+        "agenda": agenda_section(request, meeting),
         "items": items,
         "attendance": meeting.attendance.select_related("member"),
         "decisions": meeting.decisions.all(),

@@ -3,7 +3,8 @@
 The minutes hold what the meeting page and its printable minutes show
 (seed 001's shape): attendance, the agenda items with their numbered
 paragraphs, the decisions and the actions arising. The agenda pack is what
-goes out before the meeting: its members, the agenda, the decisions to be
+goes out before the meeting: its members, the agenda (items and sub-items
+with their presenters and the list of their papers), the decisions to be
 put, the actions still open from earlier meetings (matters arising) and any
 workshop questions. Every row is read through ``atf.access`` for the reader.
 """
@@ -11,12 +12,13 @@ workshop questions. Every row is read through ``atf.access`` for the reader.
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import slugify
 
 from atf import access
-from commissions import services
+from commissions import agenda_services, services
 from commissions.models import Action, AgendaItem, Attendance, Decision, Meeting, Member, Paragraph, WorkshopQuestion
 
 from .document import Cover, Paper, clean
@@ -127,6 +129,18 @@ def minutes(user, meeting: Meeting) -> Paper:
     return paper
 
 
+def _agenda_row(row: agenda_services.AgendaRow) -> list[str]:
+    """An item of the agenda: a sub-item set in under its item, and each paper with its file's kind and size."""
+    title = clean(row.item.title)
+    papers = [
+        f"{clean(p.title)} ({agenda_services.kind_name(p)}, {filesizeformat(p.size)})".replace("\xa0", " ")
+        for p in row.papers
+    ]
+    # An em space, which neither Word nor the PDF's HTML collapses.
+    shown = f"\u2003{title}" if row.is_sub_item else title
+    return [row.item.number, shown, clean(row.item.presenter), "\n".join(papers)]
+
+
 def agenda_pack(user, meeting: Meeting) -> Paper:
     paper = Paper(title=f"Agenda pack: {meeting}", filename=_filename(meeting, "agenda-pack"))
     _cover(paper, meeting, "agenda pack")
@@ -145,9 +159,16 @@ def agenda_pack(user, meeting: Meeting) -> Paper:
         paper.paragraph("No members are recorded.")
 
     paper.heading("Agenda")
-    items = _items(user, meeting)
-    if items:
-        paper.table("Agenda", ["Item", "Title"], [[item.number, item.title] for item in items], widths=[1, 8])
+    if meeting.agenda_published_at:
+        paper.paragraph(f"Sent on {date_format(timezone.localtime(meeting.agenda_published_at), 'j F Y')}.")
+    rows = agenda_services.outline(user, meeting)
+    if rows:
+        paper.table(
+            "Agenda",
+            ["Item", "Title", "Presented by", "Papers"],
+            [_agenda_row(row) for row in rows],
+            widths=[1, 5, 2.5, 3.5],
+        )
     else:
         paper.paragraph("No agenda items are recorded yet.")
 
