@@ -547,6 +547,29 @@ def add_paper(user, item: AgendaItem, *, title: str, uploaded) -> AgendaPaper:
     return paper
 
 
+def add_paper_unchecked(item: AgendaItem, *, title: str, uploaded) -> AgendaPaper:
+    """``add_paper`` without the user's check and the per-item limit, for loading data (the demo).
+
+    The file is checked and stored exactly as an upload is.
+    """
+    suffix = check_paper(uploaded)
+    stored_name = f"{secrets.token_urlsafe(24)}{suffix}"
+    path = papers_directory() / stored_name
+    try:
+        size = _write(uploaded, path)
+        return AgendaPaper.objects.create(
+            item=item,
+            title=normalise(title).strip()[:300],
+            original_name=original_name(uploaded.name, suffix),
+            stored_name=stored_name,
+            content_type=PAPER_TYPES[suffix].content_type,
+            size=size,
+        )
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
 @transaction.atomic
 def remove_paper(user, paper: AgendaPaper) -> None:
     """Remove a paper; its file is deleted once the removal is committed."""

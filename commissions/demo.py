@@ -224,6 +224,36 @@ def _items(meeting: Meeting, items) -> dict[str, AgendaItem]:
     return made
 
 
+def _paper(item: AgendaItem, title: str, filename: str, lines: list[str]) -> None:
+    """A paper for the item, made as its author would send it: a Word document, or a PDF of the same text."""
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from docx import Document
+
+    from .agenda_services import add_paper_unchecked
+
+    if filename.endswith(".pdf"):
+        import logging
+
+        from django.utils.html import escape
+        from weasyprint import HTML
+
+        logging.getLogger("weasyprint").setLevel(logging.WARNING)  # its progress, step by step, is not news here
+
+        body = "".join(f"<p>{escape(line)}</p>" for line in lines)
+        content = HTML(string=f"<h1>{escape(title)}</h1>{body}").write_pdf()
+    else:
+        document = Document()
+        document.add_heading(title, level=1)
+        for line in lines:
+            document.add_paragraph(line)
+        buffer = BytesIO()
+        document.save(buffer)
+        content = buffer.getvalue()
+    add_paper_unchecked(item, title=title, uploaded=SimpleUploadedFile(filename, content))
+
+
 def _attendance(meeting: Meeting, members: dict[str, Member], rows) -> None:
     for who, status in rows:
         member = members.get(who)
@@ -274,6 +304,15 @@ def _st_helens_cycle(commission: Commission, themes: dict[int, Theme]) -> None:
                 ],
             ),
             ("3", "Any other business", "Independent Chair", []),
+        ],
+    )
+    _paper(
+        items["2"],
+        "The cost of the school day in St Helens: report of the Director of Public Health",
+        "Cost of the school day report.pdf",
+        [
+            "Families in Parr and Four Acre told us that uniform, trips and food at school cost them most.",
+            "Recommendation: that the Commission endorses the Cost of the School Day pledge.",
         ],
     )
     _attendance(
@@ -450,6 +489,16 @@ def _st_helens_cycle(commission: Commission, themes: dict[int, Theme]) -> None:
         ],
     )
     january_items = {item.number: item for item in january.items.all()}
+    _paper(
+        january_items["3.1"],
+        "Social value in the council's contracts: briefing",
+        "Social value briefing.docx",
+        [
+            "The council let 212 contracts over £100,000 in 2025-26; 61 of them weighted social value at 10% or more.",
+            "The briefing sets out what a weighting of at least 10% in every such contract would mean for local "
+            "employment and apprenticeships.",
+        ],
+    )
     Decision.objects.create(
         meeting=january,
         item=january_items["3.1"],

@@ -28,7 +28,6 @@ queryset that views may only narrow.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from django.conf import settings
@@ -38,6 +37,7 @@ from django.utils import timezone
 from opendata.datasets import live
 from opendata.models import Publication
 
+from . import agenda_services
 from .models import (
     Action,
     AgendaItem,
@@ -56,26 +56,8 @@ PUBLISHED = Meeting.Status.PUBLISHED
 # A public list shows at most this many rows (the newest first); each meeting's own page has the rest.
 LISTED = 100
 
-PAPERS_DIRECTORY = "agenda-papers"
-# The papers served, by the ending of the name the server stored them under; each with this content type, never
-# the one the browser sent when it was uploaded.
-PAPER_TYPES = {
-    ".pdf": "application/pdf",
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    ".odt": "application/vnd.oasis.opendocument.text",
-    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
-    ".odp": "application/vnd.oasis.opendocument.presentation",
-    ".doc": "application/msword",
-    ".xls": "application/vnd.ms-excel",
-    ".ppt": "application/vnd.ms-powerpoint",
-    ".txt": "text/plain",
-    ".csv": "text/csv",
-}
-# A name the server could have chosen: random letters, digits, - and _, and one known ending. Nothing else
-# (no directory, no "..") is ever joined to the papers' directory.
-STORED_NAME = re.compile(r"^[A-Za-z0-9_-]{16,64}\.[a-z]{3,4}$")
+# Papers are stored, named and typed by ``agenda_services``; served here only from its directory.
+PAPERS_DIRECTORY = agenda_services.PAPERS_DIRECTORY
 
 
 # The commissions ------------------------------------------------------------------
@@ -202,12 +184,11 @@ def open_actions(commission: Commission):
 
 def paper_file(paper: AgendaPaper) -> tuple[Path, str] | None:
     """The paper's file and the content type to serve it with, or None where there is nothing safe to serve."""
-    name = paper.stored_name or ""
-    suffix = Path(name).suffix
-    if not STORED_NAME.match(name) or suffix not in PAPER_TYPES:
+    path = agenda_services.paper_path(paper)  # None unless the name is one the server could have chosen
+    if path is None:
         return None
     directory = (Path(settings.MEDIA_ROOT) / PAPERS_DIRECTORY).resolve()
-    path = (directory / name).resolve()
+    path = path.resolve()
     if path.parent != directory or not path.is_file():
         return None
-    return path, PAPER_TYPES[suffix]
+    return path, agenda_services.content_type(paper)
