@@ -11,6 +11,7 @@ when a URL name is in no row of the matrix.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
@@ -291,8 +292,12 @@ COMMISSION_VIEWERS = PUBLISHED_VIEWERS
 SECRETARIATS = frozenset({"superuser", "secretariat", "other_secretariat"})
 
 
-def meeting_case(model, attribute):
-    """A model that lives in a meeting: St Helens' draft one and Cheshire East's published one."""
+def meeting_case(model, attribute, *, locked=False):
+    """A model that lives in a meeting: St Helens' draft one and Cheshire East's published one.
+
+    ``locked``: the minutes' own rows, which nobody writes once the minutes are approved (``access.frozen``).
+    """
+    published_changers = frozenset() if locked else frozenset({"superuser", "other_secretariat"})
     return ModelCase(
         "commissions",
         model,
@@ -301,26 +306,28 @@ def meeting_case(model, attribute):
             "cheshire_east": getattr(w.minutes.cheshire_east, attribute),
         },
         view={"st_helens": DRAFT_VIEWERS, "cheshire_east": PUBLISHED_VIEWERS},
-        change={
-            "st_helens": frozenset({"superuser", "secretariat"}),
-            "cheshire_east": frozenset({"superuser", "other_secretariat"}),
-        },
+        change={"st_helens": frozenset({"superuser", "secretariat"}), "cheshire_east": published_changers},
         add=SECRETARIATS,
     )
 
 
+# A published meeting is still changed (its actions are chased after it), but not deleted with its minutes.
+published_meeting = meeting_case("meeting", "meeting")
+published_meeting.delete = {"st_helens": frozenset({"superuser", "secretariat"}), "cheshire_east": frozenset()}
 MODELS += [
-    meeting_case(name, attribute)
-    for name, attribute in (
-        ("meeting", "meeting"),
-        ("agendaitem", "item"),
-        ("paragraph", "paragraph"),
-        ("attendance", "attendance"),
-        ("decision", "decision"),
-        ("workshopquestion", "question"),
-        ("action", "action"),
-        ("actionupdate", "update"),
-    )
+    published_meeting,
+    *(
+        meeting_case(name, attribute, locked=True)
+        for name, attribute in (
+            ("agendaitem", "item"),
+            ("paragraph", "paragraph"),
+            ("attendance", "attendance"),
+            ("decision", "decision"),
+            ("workshopquestion", "question"),
+        )
+    ),
+    meeting_case("action", "action"),
+    meeting_case("actionupdate", "update"),
 ] + [
     ModelCase(
         "commissions",
@@ -763,10 +770,13 @@ def covered_url_names() -> set[str]:
     # Each of these apps keeps its own rows beside its tests: url name -> what its test proves.
     from api.tests.test_pages import API_PAGES
     from calendars.tests.test_pages import CALENDAR_PAGES
+    from commissions.tests.test_approval import APPROVAL_PAGES
     from jobs.tests.test_pages import JOB_PAGES
     from notifications.tests.test_pages import NOTIFICATION_PAGES
     from opendata.tests.test_pages import OPENDATA_PAGES
     from papers.tests.test_papers import PAPER_PAGES
+
+    covered |= set(APPROVAL_PAGES)
 
     covered |= set(NOTIFICATION_PAGES) | set(JOB_PAGES) | set(CALENDAR_PAGES) | set(API_PAGES)
     covered |= set(PAPER_PAGES) | set(OPENDATA_PAGES)
@@ -989,10 +999,19 @@ def test_writing_st_helens_minutes_only_when_allowed(matrix_world, role):
     assert (added is not None) == allowed
     if added:
         assert added.reference == Paragraph.objects.get(pk=minutes.paragraph.pk).number
-    expect(client.post(reverse("commissions:meeting_publish", args=[minutes.meeting.pk])))
-    assert (Meeting.objects.get(pk=minutes.meeting.pk).status == "published") == allowed
     expect(client.post(reverse("commissions:paragraph_delete", args=[minutes.paragraph.pk])))
     assert Paragraph.objects.filter(pk=minutes.paragraph.pk).exists() != allowed
+    # Minutes are published once approved at a later meeting (commissions.approval), never straight from a draft.
+    expect(client.post(reverse("commissions:meeting_publish", args=[minutes.meeting.pk])))
+    assert Meeting.objects.get(pk=minutes.meeting.pk).status == "draft"
+    from commissions import approval
+
+    later = Meeting.objects.create(
+        commission=minutes.meeting.commission, starts_at=minutes.meeting.starts_at + timedelta(days=30)
+    )
+    approval.approve(matrix_world.users.secretariat, minutes.meeting, later)
+    expect(client.post(reverse("commissions:meeting_publish", args=[minutes.meeting.pk])))
+    assert (Meeting.objects.get(pk=minutes.meeting.pk).status == "published") == allowed
 
 
 @pytest.mark.parametrize("role", ROLES)
