@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 from django.contrib import admin
+from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -205,6 +207,42 @@ def test_a_double_click_makes_one_step(world):
     assert Meeting.objects.get(pk=meeting.pk).history.filter(status=Status.PUBLISHED).count() == 1
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks: SQLite runs one write at a time anyway")
+@pytest.mark.django_db(transaction=True)
+def test_two_secretariat_members_at_once_make_one_step(world):
+    """Two requests in two connections, released together: the row lock lets one step through."""
+    meeting = Meeting.objects.create(commission=world.commissions.st_helens, starts_at=timezone.now(), status="draft")
+    later = _later(meeting)
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def click(step):
+        try:
+            start.wait()
+            copy = Meeting.objects.get(pk=meeting.pk)  # as each page was opened
+            if step == "approve":
+                approval.approve(world.users.superuser, copy, later)
+            else:
+                approval.circulate(world.users.secretariat, copy)
+            outcomes.append("moved")
+        except approval.TransitionRefused:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    for steps in (("circulate", "circulate"), ("approve", "approve")):
+        threads = [threading.Thread(target=click, args=[step]) for step in steps]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(outcomes) == ["moved", "refused"]
+        outcomes.clear()
+    meeting.refresh_from_db()
+    assert meeting.status == Status.APPROVED and later.decisions.count() == 1
+    assert meeting.history.filter(status=Status.CIRCULATED).count() == 1
+
+
 def test_circulating_tells_the_seat_holders_who_may_read_it(world):
     commission = world.commissions.st_helens
     Member.objects.create(commission=commission, role_title="Reviewer", user=world.users.reviewer)
@@ -379,11 +417,14 @@ def test_the_admin_and_its_history_revert_refuse_approved_minutes(approved, role
     client = client_for(a.world, role)
     paragraph_admin = admin.site._registry[Paragraph]
     data, _ = form_data(paragraph_admin, user, a.paragraph)
-    client.post(reverse("admin:commissions_paragraph_change", args=[a.paragraph.pk]), {**data, "text": "Rewritten"})
+    change = reverse("admin:commissions_paragraph_change", args=[a.paragraph.pk])
+    assert b'name="_save"' not in client.get(change).content  # read-only
+    assert client.post(change, {**data, "text": "Rewritten"}).status_code == 403
     first = a.paragraph.history.order_by("history_id").first()
     revert = reverse("admin:commissions_paragraph_simple_history", args=[a.paragraph.pk, first.history_id])
-    client.post(revert, {**data, "text": first.text, "_save": "Save"})
-    client.post(reverse("admin:commissions_paragraph_delete", args=[a.paragraph.pk]), {"post": "yes"})
+    assert client.post(revert, {**data, "text": first.text, "_save": "Save"}).status_code == 403
+    delete = reverse("admin:commissions_paragraph_delete", args=[a.paragraph.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
     # The meeting: its details read-only, its status kept, its past versions not restored over the approval.
     meeting_admin = admin.site._registry[Meeting]
     data, form = form_data(meeting_admin, user, a.meeting)
@@ -391,8 +432,14 @@ def test_the_admin_and_its_history_revert_refuse_approved_minutes(approved, role
     client.post(reverse("admin:commissions_meeting_change", args=[a.meeting.pk]), {**data, "title": "Renamed"})
     for past in a.meeting.history.all():
         url = reverse("admin:commissions_meeting_simple_history", args=[a.meeting.pk, past.history_id])
-        client.post(url, {**data, "_save": "Save"})
-    client.post(reverse("admin:commissions_meeting_delete", args=[a.meeting.pk]), {"post": "yes"})
+        reverted, _ = form_data(meeting_admin, user, past.instance)  # the past version's form, as the page has it
+        answer = client.post(url, {**reverted, "version": data["version"], "_save": "Save"}, follow=True)
+        if past.title == "Old title":  # a past version with other details: refused, saying why
+            assert "the meeting&#x27;s details are part of the record" in answer.content.decode()
+    assert (
+        client.post(reverse("admin:commissions_meeting_delete", args=[a.meeting.pk]), {"post": "yes"}).status_code
+        == 403
+    )
     _unchanged(a)
     assert Meeting.objects.get(pk=a.meeting.pk).status == Status.APPROVED
 
