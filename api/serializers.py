@@ -14,6 +14,7 @@ from commissions.models import (
     Action,
     ActionUpdate,
     AgendaItem,
+    Amendment,
     Commission,
     Decision,
     Meeting,
@@ -210,10 +211,26 @@ class MeetingSerializer(serializers.ModelSerializer):
         fields = ["id", "commission", "kind", "title", "starts_at", "location", "status"]
 
 
+class AmendmentSerializer(serializers.ModelSerializer):
+    """A correction to approved minutes: the text as amended, why, when and by whom."""
+
+    made_by_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Amendment
+        fields = ["id", "text", "reason", "made_at", "made_by_name"]
+
+    def get_made_by_name(self, amendment) -> str:
+        made_by = amendment.made_by
+        return "" if made_by is None else (made_by.get_full_name() or made_by.get_username())
+
+
 class ParagraphSerializer(serializers.ModelSerializer):
+    amendments = AmendmentSerializer(many=True, read_only=True)
+
     class Meta:
         model = Paragraph
-        fields = ["id", "number", "position", "text", "note"]
+        fields = ["id", "number", "position", "text", "note", "amendments"]
 
 
 class AgendaItemSerializer(serializers.ModelSerializer):

@@ -27,6 +27,7 @@ from commissions.models import (
     Action,
     ActionUpdate,
     AgendaItem,
+    Amendment,
     Commission,
     Decision,
     Meeting,
@@ -262,7 +263,12 @@ class MeetingViewSet(ScopedViewSet):
         if self.action != "retrieve":
             return meetings
         user = self.request.user
-        paragraphs = access.restrict(Paragraph.objects.all(), user, access.VIEW).order_by("position", "pk")
+        amendments = access.restrict(Amendment.objects.select_related("made_by"), user, access.VIEW)
+        paragraphs = (
+            access.restrict(Paragraph.objects.all(), user, access.VIEW)
+            .order_by("position", "pk")
+            .prefetch_related(Prefetch("amendments", queryset=amendments.order_by("made_at", "pk")))
+        )
         items = access.restrict(AgendaItem.objects.all(), user, access.VIEW).order_by("position", "pk")
         return meetings.prefetch_related(
             Prefetch("items", queryset=items.prefetch_related(Prefetch("paragraphs", queryset=paragraphs))),

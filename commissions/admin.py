@@ -1,7 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 
 from atf.admin_base import ScopedAdmin, ScopedStackedInline, ScopedTabularInline
 
+from . import services
 from .models import (
     Action,
     ActionUpdate,
@@ -61,23 +64,33 @@ class PriorityAdmin(ScopedAdmin):
     filter_horizontal = ["themes", "recommendations"]
 
 
-class AgendaItemInline(ScopedTabularInline):
+class LockedMinutesInline:
+    """An inline of a meeting's minutes: read-only once they are approved (as ``access.frozen`` has it), so the
+    meeting's page in the admin offers no edit that its save would refuse."""
+
+    def _parent_writable(self, request, obj):
+        if obj is not None and obj.is_locked:
+            return False
+        return super()._parent_writable(request, obj)
+
+
+class AgendaItemInline(LockedMinutesInline, ScopedTabularInline):
     model = AgendaItem
     extra = 0
     fields = ["number", "title", "position", "parent"]
 
 
-class AttendanceInline(ScopedTabularInline):
+class AttendanceInline(LockedMinutesInline, ScopedTabularInline):
     model = Attendance
     extra = 0
 
 
-class DecisionInline(ScopedTabularInline):
+class DecisionInline(LockedMinutesInline, ScopedTabularInline):
     model = Decision
     extra = 0
 
 
-class WorkshopQuestionInline(ScopedStackedInline):
+class WorkshopQuestionInline(LockedMinutesInline, ScopedStackedInline):
     model = WorkshopQuestion
     extra = 0
 
@@ -90,6 +103,48 @@ class MeetingAdmin(ScopedAdmin):
     list_select_related = ["commission"]
     date_hierarchy = "starts_at"
     inlines = [AgendaItemInline, AttendanceInline, DecisionInline, WorkshopQuestionInline]
+    # The approval's record: written by the approval steps on the meeting's page (``commissions.approval``) only.
+    APPROVAL_FIELDS = ["status", "circulated_at", "approved_at", "approved_at_meeting", "published_at"]
+    DETAILS = ["commission", "kind", "title", "starts_at", "location"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_locked:  # an approved meeting's details are part of its record
+            return [*self.DETAILS, *self.APPROVAL_FIELDS]
+        return self.APPROVAL_FIELDS
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_locked:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        if queryset.filter(status__in=Meeting.LOCKED_STATUSES).exists():
+            raise PermissionDenied("Approved minutes are kept: a meeting whose minutes are approved is not deleted.")
+        super().delete_queryset(request, queryset)
+
+    def save_model(self, request, obj, form, change):
+        # Also the door of a history revert, which saves a whole past version, status and all: the approval's
+        # record stays as the approval steps left it, and an approved meeting's details are refused.
+        if change:
+            saved = Meeting.objects.get(pk=obj.pk)
+            for name in ("status", "circulated_at", "approved_at", "approved_at_meeting_id", "published_at"):
+                setattr(obj, name, getattr(saved, name))
+            services.refuse_locked_details(obj)
+        super().save_model(request, obj, form, change)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.MinutesLocked as refusal:
+            messages.error(request, f"Nothing was saved. {refusal}")
+            return HttpResponseRedirect(request.get_full_path())
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        try:
+            return super().history_form_view(request, object_id, version_id, extra_context)
+        except services.MinutesLocked as refusal:
+            messages.error(request, f"Nothing was saved. {refusal}")
+            return HttpResponseRedirect(request.get_full_path())
 
 
 class ParagraphInline(ScopedTabularInline):

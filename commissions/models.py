@@ -1,6 +1,7 @@
 """Inequalities Commissions and the boards like them."""
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
@@ -277,6 +278,15 @@ class Amendment(models.Model):
 
     def __str__(self) -> str:
         return f"Amendment to {self.paragraph.number}: {self.reason[:60]}"
+
+    # The record of a correction is itself never corrected or removed: a further change is a further amendment.
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise PermissionDenied("An amendment is kept as it was made: make another to correct it.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("An amendment is kept as it was made: make another to correct it.")
 
 
 class Decision(Versioned, RelationsChecked):

@@ -17,14 +17,49 @@ from .models import Action, ActionUpdate, AgendaItem, Meeting, Paragraph
 BATCH = 500
 
 
+class MinutesLocked(PermissionDenied):
+    """The meeting's minutes are approved or published: corrected only by an amendment (``approval``)."""
+
+    def __init__(self, message: str = "These minutes are approved: correct them with an amendment."):
+        super().__init__(message)
+
+
 def require_change(user, obj) -> None:
     if not access.can(user, access.CHANGE, obj):
         raise PermissionDenied("This is not yours to change.")
 
 
+def require_minutes_open(user, meeting: Meeting) -> None:
+    """The user may change the meeting, and its minutes are not locked (read afresh: they may have just been)."""
+    require_change(user, meeting)
+    if Meeting.objects.filter(pk=meeting.pk, status__in=Meeting.LOCKED_STATUSES).exists():
+        raise MinutesLocked()
+
+
+# What says which meeting it was: fixed with its minutes once they are approved.
+MEETING_DETAILS = ("commission_id", "kind", "title", "starts_at", "location")
+
+
+def refuse_locked_details(meeting: Meeting) -> None:
+    """Before saving an edited meeting: an approved meeting's details are part of its record, and its status
+    moves only through ``approval`` (never through an edit form, the admin or a history revert)."""
+    saved = Meeting.objects.filter(pk=meeting.pk).values("status", *MEETING_DETAILS).first()
+    if saved is None:
+        return
+    if saved["status"] != meeting.status:
+        raise MinutesLocked("The minutes' status changes only through the approval steps on the meeting's page.")
+    if saved["status"] in Meeting.LOCKED_STATUSES and any(
+        saved[name] != getattr(meeting, name) for name in MEETING_DETAILS
+    ):
+        raise MinutesLocked("These minutes are approved: the meeting's details are part of the record.")
+
+
+@transaction.atomic
 def save_minutes(user, meeting: Meeting, parsed: ParsedMinutes) -> dict[str, int]:
     """Add parsed minutes to a meeting: its agenda items, numbered paragraphs and the actions arising."""
-    require_change(user, meeting)
+    # The meeting's row is held for the write, so that its minutes are not approved in the middle of it.
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    require_minutes_open(user, meeting)
     return save_minutes_unchecked(meeting, parsed)
 
 
@@ -104,6 +139,7 @@ def renumber(item: AgendaItem, user=None) -> None:
 
 @transaction.atomic
 def add_paragraph(user, item: AgendaItem, text: str, *, after: Paragraph | None = None) -> Paragraph:
+    require_minutes_open(user, item.meeting)
     require_change(user, item)
     position = after.position if after else item.paragraphs.aggregate(Max("position"))["position__max"] or 0
     item.paragraphs.filter(position__gt=position).update(position=F("position") + 1)
@@ -115,6 +151,7 @@ def add_paragraph(user, item: AgendaItem, text: str, *, after: Paragraph | None 
 
 @transaction.atomic
 def move_paragraph(user, paragraph: Paragraph, direction: str) -> None:
+    require_minutes_open(user, paragraph.item.meeting)
     require_change(user, paragraph)
     siblings = list(paragraph.item.paragraphs.order_by("position", "pk"))
     index = next(i for i, p in enumerate(siblings) if p.pk == paragraph.pk)
@@ -129,6 +166,7 @@ def move_paragraph(user, paragraph: Paragraph, direction: str) -> None:
 
 @transaction.atomic
 def delete_paragraph(user, paragraph: Paragraph) -> None:
+    require_minutes_open(user, paragraph.item.meeting)
     require_change(user, paragraph)
     item = paragraph.item
     paragraph._history_user = user

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import agenda, content, views
+from . import agenda, approval_views, content, views
 
 app_name = "commissions"
 
@@ -12,7 +12,6 @@ urlpatterns = [
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
     path("meetings/<int:pk>/print/", views.meeting_print, name="meeting_print"),
     path("meetings/<int:pk>/minutes/", views.meeting_minutes, name="meeting_minutes"),
-    path("meetings/<int:pk>/publish/", views.meeting_publish, name="meeting_publish"),
     path("meetings/<int:pk>/actions/", views.action_add, name="action_add"),
     path("items/<int:pk>/paragraphs/add/", views.paragraph_add, name="paragraph_add"),
     path("paragraphs/<int:pk>/move/", views.paragraph_move, name="paragraph_move"),
@@ -39,6 +38,12 @@ urlpatterns = [
     path("agenda/items/<int:pk>/papers/add/", agenda.agenda_paper_add, name="agenda_paper_add"),
     path("agenda/papers/<int:pk>/", agenda.agenda_paper_download, name="agenda_paper_download"),
     path("agenda/papers/<int:pk>/remove/", agenda.agenda_paper_remove, name="agenda_paper_remove"),
+    # Minutes approval
+    path("meetings/<int:pk>/circulate/", approval_views.meeting_circulate, name="meeting_circulate"),
+    path("meetings/<int:pk>/return-to-draft/", approval_views.meeting_return_to_draft, name="meeting_return_to_draft"),
+    path("meetings/<int:pk>/approve/", approval_views.meeting_approve, name="meeting_approve"),
+    path("meetings/<int:pk>/publish/", approval_views.meeting_publish, name="meeting_publish"),
+    path("paragraphs/<int:pk>/amend/", approval_views.paragraph_amend, name="paragraph_amend"),
     path("<slug:slug>/", views.commission_detail, name="commission_detail"),
     path("<slug:slug>/meetings/add/", views.meeting_add, name="meeting_add"),
 ]

@@ -14,8 +14,8 @@ from django_tables2 import RequestConfig
 from atf import access, limits, outputs, uploadhandler
 from atf.versioning import StaleVersion
 
+from . import approval, services
 from . import content as content_views
-from . import services
 from .agenda import agenda_section
 from .filters import ActionFilterSet
 from .minutes import parse_minutes
@@ -32,6 +32,19 @@ def _changeable(request, model, **lookup):
     if not access.can(request.user, access.CHANGE, obj):
         raise PermissionDenied("You may read this but not change it.")
     return obj
+
+
+def _minutes_changeable(request, model, meeting_of, **lookup):
+    """A row of a meeting's minutes to edit, and None; or, where the minutes are approved and the user is their
+    secretariat, None and the meeting's page saying how they are corrected (rather than a bare refusal)."""
+    obj = _visible(request, model, **lookup)
+    meeting = meeting_of(obj)
+    if meeting.is_locked and access.can(request.user, access.CHANGE, meeting):
+        messages.error(request, str(services.MinutesLocked()))
+        return None, redirect("commissions:meeting_detail", meeting.pk)
+    if not access.can(request.user, access.CHANGE, obj):
+        raise PermissionDenied("You may read this but not change it.")
+    return obj, None
 
 
 def commission_list(request):
@@ -79,7 +92,8 @@ class MeetingForm(forms.ModelForm):
 
     class Meta:
         model = Meeting
-        fields = ["kind", "title", "starts_at", "location", "status"]
+        # No status: it moves only through the approval steps (``approval``).
+        fields = ["kind", "title", "starts_at", "location"]
 
 
 def meeting_add(request, slug):
@@ -99,12 +113,15 @@ def meeting_detail(request, pk, content=None):
     """The meeting page; ``content`` is a form of ``commissions.content`` sent back to be put right."""
     meeting = _visible(request, Meeting, pk=pk)
     items = meeting.items.prefetch_related(
-        Prefetch("paragraphs", queryset=Paragraph.objects.prefetch_related("actions"))
+        Prefetch("paragraphs", queryset=Paragraph.objects.prefetch_related("actions", "amendments__made_by"))
     )
+    may_change = access.can(request.user, access.CHANGE, meeting)
     context = {
         "meeting": meeting,
         "commission": meeting.commission,
-        "may_change": access.can(request.user, access.CHANGE, meeting),
+        "may_change": may_change,
+        # Approved minutes are corrected by amendment only: no editing controls for them.
+        "may_edit_minutes": may_change and not meeting.is_locked,
         "agenda": agenda_section(request, meeting),
         "items": items,
         "attendance": meeting.attendance.select_related("member"),
@@ -116,6 +133,7 @@ def meeting_detail(request, pk, content=None):
         else [],
         "today": timezone.localdate(),
         "action_form": ActionForm(meeting=meeting),
+        **approval.page_context(request.user, meeting, may_change),
     }
     context.update(content_views.page_context(request, meeting, content))
     return render(request, "commissions/meeting_detail.html", context)
@@ -123,7 +141,7 @@ def meeting_detail(request, pk, content=None):
 
 def meeting_print(request, pk):
     meeting = _visible(request, Meeting, pk=pk)
-    items = meeting.items.prefetch_related("paragraphs")
+    items = meeting.items.prefetch_related("paragraphs__amendments__made_by")
     return render(request, "commissions/meeting_print.html", {"meeting": meeting, "items": items})
 
 
@@ -183,6 +201,8 @@ class MinutesForm(forms.Form):
 def meeting_minutes(request, pk):
     """Paste minutes as numbered paragraphs; see what was read, then save."""
     meeting = _changeable(request, Meeting, pk=pk)
+    if meeting.is_locked:  # a message, not the form: nothing can be added to approved minutes
+        return render(request, "commissions/minutes_form.html", {"meeting": meeting, "locked": True})
     form = MinutesForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         parsed = form.cleaned_data["parsed"]
@@ -240,18 +260,10 @@ def action_add(request, pk):
 
 
 @require_POST
-def meeting_publish(request, pk):
-    meeting = _changeable(request, Meeting, pk=pk)
-    meeting.status = Meeting.Status.PUBLISHED
-    meeting._history_user = request.user
-    meeting.save(update_fields=["status"])
-    messages.success(request, "The minutes are published: the other commissions of the ICS can now read them.")
-    return redirect("commissions:meeting_detail", meeting.pk)
-
-
-@require_POST
 def paragraph_add(request, pk):
-    item = _changeable(request, AgendaItem, pk=pk)
+    item, refused = _minutes_changeable(request, AgendaItem, lambda i: i.meeting, pk=pk)
+    if refused:
+        return refused
     text = request.POST.get("text", "").strip()
     if not text:
         messages.error(request, "Enter the paragraph's text before adding it.")
@@ -263,14 +275,18 @@ def paragraph_add(request, pk):
 
 @require_POST
 def paragraph_move(request, pk):
-    paragraph = _changeable(request, Paragraph, pk=pk)
+    paragraph, refused = _minutes_changeable(request, Paragraph, lambda p: p.item.meeting, pk=pk)
+    if refused:
+        return refused
     services.move_paragraph(request.user, paragraph, "up" if request.POST.get("direction") == "up" else "down")
     return redirect("commissions:meeting_detail", paragraph.item.meeting_id)
 
 
 @require_POST
 def paragraph_delete(request, pk):
-    paragraph = _changeable(request, Paragraph, pk=pk)
+    paragraph, refused = _minutes_changeable(request, Paragraph, lambda p: p.item.meeting, pk=pk)
+    if refused:
+        return refused
     meeting_id = paragraph.item.meeting_id
     services.delete_paragraph(request.user, paragraph)
     messages.success(request, "Paragraph removed; the rest are renumbered.")

@@ -158,6 +158,9 @@ def minutes_ready(sender, instance: Meeting, created, raw=False, **kwargs):
     meeting = instance
     if meeting.status == Meeting.Status.DRAFT:
         stage = "draft"
+    elif meeting.status == Meeting.Status.CIRCULATED:
+        # Each time: a draft returned after comments and circulated again is told again.
+        stage = f"v{meeting.version}:circulated"
     elif meeting.status == Meeting.Status.PUBLISHED:
         stage = "published"
     else:
@@ -166,7 +169,7 @@ def minutes_ready(sender, instance: Meeting, created, raw=False, **kwargs):
         seat_holders_of(meeting.commission),
         Kind.MINUTES,
         f"meeting:{meeting.pk}:minutes:{stage}",
-        template=f"minutes_{stage}",
+        template=f"minutes_{stage.rpartition(':')[2]}",
         context={"meeting": meeting, "commission": meeting.commission},
         link=reverse("commissions:meeting_detail", args=[meeting.pk]),
         reason=f"You hold a seat on {meeting.commission}.",

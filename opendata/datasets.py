@@ -155,7 +155,10 @@ def published_meetings(commission: Commission):
         Meeting.objects.filter(commission=commission, status=Meeting.Status.PUBLISHED)
         .order_by("starts_at", "pk")
         .prefetch_related(
-            Prefetch("items", queryset=AgendaItem.objects.order_by("position", "pk").prefetch_related("paragraphs")),
+            Prefetch(
+                "items",
+                queryset=AgendaItem.objects.order_by("position", "pk").prefetch_related("paragraphs__amendments"),
+            ),
             Prefetch("decisions", queryset=Decision.objects.select_related("item").order_by("number", "pk")),
         )
     )
@@ -176,7 +179,17 @@ def meeting_records(commission: Commission) -> list[dict]:
                         "number": item.number,
                         "title": item.title,
                         "paragraphs": [
-                            {"paragraph_id": p.pk, "number": p.number, "text": p.text} for p in item.paragraphs.all()
+                            {
+                                "paragraph_id": p.pk,
+                                "number": p.number,
+                                "text": p.text,
+                                # Corrections after approval: the text as amended is ``text`` above.
+                                "amendments": [
+                                    {"made_at": a.made_at, "reason": a.reason, "previous_text": a.previous_text}
+                                    for a in p.amendments.all()
+                                ],
+                            }
+                            for p in item.paragraphs.all()
                         ],
                     }
                     for item in meeting.items.all()

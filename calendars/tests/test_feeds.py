@@ -384,9 +384,21 @@ def test_a_meeting_published_while_a_lead_reads_their_feed(diary):
     assert f"action-{added.pk}" in secretariat_sees()
     assert f"action-{added.pk}" not in lead_sees()
 
-    # 3. The minutes are published: now the lead sees the meeting and the two actions they own from it.
+    # 3. The minutes are written, approved at the next meeting and published: now the lead sees the meeting and the
+    # two actions they own from it (not the next meeting, still being planned).
+    from commissions.models import Meeting
+
+    Meeting.objects.filter(pk=m.knowsley_planned.pk).update(status=Meeting.Status.DRAFT)
+    next_one = Meeting.objects.create(
+        commission=w.commissions.knowsley, starts_at=m.knowsley_planned.starts_at + timedelta(days=30), title="Next"
+    )
+    response = secretariat.post(
+        reverse("commissions:meeting_approve", args=[m.knowsley_planned.pk]), {"approving_meeting": next_one.pk}
+    )
+    assert response.status_code == 302 and planned not in lead_sees()
     response = secretariat.post(reverse("commissions:meeting_publish", args=[m.knowsley_planned.pk]))
     assert response.status_code == 302
+    assert f"meeting-{next_one.pk}" not in lead_sees()
     seen = lead_sees()
     assert {planned, f"action-{a.lead_unpublished.pk}", f"action-{added.pk}"} <= set(seen)
     assert str(seen[planned]["SUMMARY"]) == "Knowsley Marmot Commission: Knowsley planning meeting"
