@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import agenda, approval_views, content, views
+from . import agenda, approval_views, content, people, views
 
 app_name = "commissions"
 
@@ -12,7 +12,6 @@ urlpatterns = [
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
     path("meetings/<int:pk>/print/", views.meeting_print, name="meeting_print"),
     path("meetings/<int:pk>/minutes/", views.meeting_minutes, name="meeting_minutes"),
-    path("meetings/<int:pk>/actions/", views.action_add, name="action_add"),
     path("items/<int:pk>/paragraphs/add/", views.paragraph_add, name="paragraph_add"),
     path("paragraphs/<int:pk>/move/", views.paragraph_move, name="paragraph_move"),
     path("paragraphs/<int:pk>/delete/", views.paragraph_delete, name="paragraph_delete"),
@@ -44,6 +43,13 @@ urlpatterns = [
     path("meetings/<int:pk>/approve/", approval_views.meeting_approve, name="meeting_approve"),
     path("meetings/<int:pk>/publish/", approval_views.meeting_publish, name="meeting_publish"),
     path("paragraphs/<int:pk>/amend/", approval_views.paragraph_amend, name="paragraph_amend"),
+    # Actions and members on the pages
+    path("meetings/<int:pk>/actions/", people.action_add, name="action_add"),
+    path("actions/<int:pk>/edit/", people.action_edit, name="action_edit"),
+    path("<slug:slug>/members/add/", people.member_add, name="member_add"),
+    path("members/<int:pk>/edit/", people.member_edit, name="member_edit"),
+    path("members/<int:pk>/end/", people.member_end, name="member_end"),
+    path("members/<int:pk>/remove/", people.member_remove, name="member_remove"),
     path("<slug:slug>/", views.commission_detail, name="commission_detail"),
     path("<slug:slug>/meetings/add/", views.meeting_add, name="meeting_add"),
 ]

@@ -67,7 +67,6 @@ def commission_detail(request, slug):
     context = {
         "commission": commission,
         "may_change": access.can(request.user, access.CHANGE, commission),
-        "members": commission.members.all(),
         "priorities": commission.priorities.prefetch_related("themes"),
         "next_meeting": meetings.filter(starts_at__gte=timezone.now()).order_by("starts_at").first(),
         "meetings": meetings.order_by("-starts_at"),
@@ -132,7 +131,6 @@ def meeting_detail(request, pk, content=None):
         if meeting.starts_at
         else [],
         "today": timezone.localdate(),
-        "action_form": ActionForm(meeting=meeting),
         **approval.page_context(request.user, meeting, may_change),
     }
     context.update(content_views.page_context(request, meeting, content))
@@ -220,43 +218,6 @@ def meeting_minutes(request, pk):
             {"meeting": meeting, "parsed": parsed, "text": form.cleaned_data["text"]},
         )
     return render(request, "commissions/minutes_form.html", {"meeting": meeting, "form": form})
-
-
-class ActionForm(forms.ModelForm):
-    due = forms.DateField(
-        label="Due date",
-        required=False,
-        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-        help_text="For example, 31/01/2027",
-        error_messages={"invalid": "Enter a date like 31/01/2027"},
-    )
-
-    class Meta:
-        model = Action
-        fields = ["description", "owner", "due", "paragraph"]
-        labels = {"owner": "Owner (a role, a member or an organisation)", "paragraph": "Arising from minute"}
-
-    def __init__(self, *args, meeting, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["paragraph"].queryset = Paragraph.objects.filter(item__meeting=meeting)
-        self.fields["paragraph"].required = False
-
-
-@require_POST
-def action_add(request, pk):
-    meeting = _changeable(request, Meeting, pk=pk)
-    form = ActionForm(request.POST, meeting=meeting, instance=Action(commission=meeting.commission, meeting=meeting))
-    if form.is_valid():
-        action = form.save(commit=False)
-        action.commission, action.meeting = meeting.commission, meeting
-        action.reference = action.paragraph.number if action.paragraph else ""
-        action._history_user = request.user
-        action.save()
-        messages.success(request, "Action added to the log.")
-    else:
-        problems = "; ".join(e for errors in form.errors.values() for e in errors)
-        messages.error(request, f"Action not added: {problems}")
-    return redirect("commissions:meeting_detail", meeting.pk)
 
 
 @require_POST
@@ -352,7 +313,7 @@ def action_detail(request, pk):
         "commissions/action_detail.html",
         {
             "action": action,
-            "updates": action.updates.all(),
+            "updates": action.updates.select_related("author"),
             "form": form,
             "may_change": may_change,
             "today": timezone.localdate(),

@@ -773,6 +773,7 @@ def covered_url_names() -> set[str]:
     from commissions.tests.test_agenda import AGENDA_PAGES
     from commissions.tests.test_approval import APPROVAL_PAGES
     from commissions.tests.test_content import CONTENT_PAGES
+    from commissions.tests.test_people import PEOPLE_PAGES
     from commissions.tests.test_public import PUBLIC_PAGES
     from jobs.tests.test_pages import JOB_PAGES
     from notifications.tests.test_pages import NOTIFICATION_PAGES
@@ -782,6 +783,7 @@ def covered_url_names() -> set[str]:
     covered |= set(NOTIFICATION_PAGES) | set(JOB_PAGES) | set(CALENDAR_PAGES) | set(API_PAGES)
     covered |= set(PAPER_PAGES) | set(OPENDATA_PAGES)
     covered |= set(CONTENT_PAGES) | set(AGENDA_PAGES) | set(PUBLIC_PAGES) | set(APPROVAL_PAGES)
+    covered |= set(PEOPLE_PAGES)
     return covered
 
 
