@@ -36,6 +36,7 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("papers/", include("papers.urls")),
     path("open-data/", include("opendata.urls")),
+    path("search/", include("search.urls")),
     path("themes/<int:pk>/", views.theme_detail, name="theme_detail"),
     path("frameworks/", framework_views.framework_list, name="framework_list"),
     path("frameworks/<slug:slug>/", framework_views.framework_detail, name="framework_detail"),
