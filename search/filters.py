@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce
 from django.utils import dateformat, timezone
 
 from atf import access
-from commissions.models import Action, ActionUpdate, Commission, Decision, Meeting, Paragraph
+from commissions.models import Action, ActionUpdate, Commission, Decision, Meeting, Paragraph, WorkshopQuestion
 from stocktake.filters import _places_with_visible_entries, scoped
 from stocktake.models import Entry, Round
 
@@ -28,20 +28,33 @@ from . import query
 KIND_CHOICES = [
     ("minutes", "Minutes"),
     ("decisions", "Decisions and recommendations"),
+    ("questions", "Workshop questions"),
     ("actions", "Actions"),
     ("entries", "Stocktake entries"),
 ]
-KIND_OF = {Paragraph: "minutes", Decision: "decisions", Action: "actions", Entry: "entries"}
+KIND_OF = {
+    Paragraph: "minutes",
+    Decision: "decisions",
+    WorkshopQuestion: "questions",
+    Action: "actions",
+    Entry: "entries",
+}
 
 # Per kind: the fields whose text is searched, and the paths to its meeting and commission.
 SEARCHED = {
     Paragraph: ("text",),
     Decision: ("text",),
+    WorkshopQuestion: ("question", "key_points", "contributions"),
     Action: ("description", "owner", "reference"),
     Entry: ("lead_in", "text"),
 }
-MEETING = {Paragraph: "item__meeting", Decision: "meeting", Action: "meeting"}
-COMMISSION = {Paragraph: "item__meeting__commission", Decision: "meeting__commission", Action: "commission"}
+MEETING = {Paragraph: "item__meeting", Decision: "meeting", WorkshopQuestion: "meeting", Action: "meeting"}
+COMMISSION = {
+    Paragraph: "item__meeting__commission",
+    Decision: "meeting__commission",
+    WorkshopQuestion: "meeting__commission",
+    Action: "commission",
+}
 
 
 def day(value) -> str:

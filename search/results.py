@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from atf import access
-from commissions.models import Action, ActionUpdate, Decision, Paragraph
+from commissions.models import Action, ActionUpdate, Decision, Paragraph, WorkshopQuestion
 from stocktake.models import Entry
 
 from . import highlight, query
@@ -123,6 +123,30 @@ def decision_result(decision, terms) -> Result:
     )
 
 
+def questions(user, terms):
+    rows = WorkshopQuestion.objects.select_related("meeting__commission").order_by(
+        F("meeting__starts_at").desc(nulls_last=True), "meeting", "number", "pk"
+    )
+    return access.restrict(rows, user, access.VIEW)
+
+
+def question_result(question, terms) -> Result:
+    meeting = question.meeting
+    marked = [
+        (label, highlight.excerpt(text, terms))
+        for label, text in (("Key points", question.key_points), ("Contributions", question.contributions))
+        if text and highlight.spans(text, terms)
+    ]
+    return Result(
+        title=f"Question {question.number}, {meeting_name(meeting)}",
+        url=reverse("commissions:meeting_detail", args=[meeting.pk]),
+        excerpt=highlight.excerpt(question.question, terms),
+        context=[str(meeting.commission)],
+        marked=marked,
+        tag=_meeting_tag(meeting),
+    )
+
+
 def actions(user, terms):
     any_term = reduce(or_, (Q(text__icontains=term) for term in terms))
     updates = access.restrict(ActionUpdate.objects.filter(any_term).order_by("-date", "-pk"), user, access.VIEW)
@@ -177,6 +201,7 @@ def entry_result(entry, terms) -> Result:
 KINDS = {
     "minutes": (paragraphs, paragraph_result),
     "decisions": (decisions, decision_result),
+    "questions": (questions, question_result),
     "actions": (actions, action_result),
     "entries": (entries, entry_result),
 }

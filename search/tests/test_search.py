@@ -56,6 +56,11 @@ def counts(response) -> dict[str, int]:
     return {section.key: section.count for section in response.context["sections"]}
 
 
+def found(**counted) -> dict[str, int]:
+    """Every kind's count: those given, and none of the others."""
+    return {"minutes": 0, "decisions": 0, "questions": 0, "actions": 0, "entries": 0, **counted}
+
+
 def meeting_choices(response) -> set[int]:
     return {meeting.pk for meeting in response.context["form"].fields["meeting"].queryset}
 
@@ -74,7 +79,7 @@ def st_helens(world):
 
 def test_finds_a_paragraph_a_decision_and_an_action_by_a_word_with_links_to_each(world, st_helens):
     response = search(client_for(world, "secretariat"), q=WORD.upper())
-    assert counts(response) == {"minutes": 1, "decisions": 1, "actions": 1, "entries": 0}
+    assert counts(response) == found(minutes=1, decisions=1, actions=1)
     page = response.content.decode()
     meeting_url = reverse("commissions:meeting_detail", args=[st_helens.meeting.pk])
     assert f'href="{meeting_url}#paragraph-{st_helens.paragraph.pk}"' in page
@@ -101,8 +106,30 @@ def test_an_action_is_found_by_its_owner_its_reference_and_its_updates(world, st
     assert counts(search(client, q="marigold"))["actions"] == 0
     services.add_update(world.users.secretariat, st_helens.action, "Marigold letters sent to every school")
     response = search(client, q="marigold")
-    assert counts(response) == {"minutes": 0, "decisions": 0, "actions": 1, "entries": 0}
+    assert counts(response) == found(actions=1)
     assert "<mark>Marigold</mark> letters sent" in response.content.decode()
+
+
+def test_finds_a_workshop_question_by_its_question_key_points_or_contributions(world, st_helens):
+    from commissions.models import WorkshopQuestion
+
+    WorkshopQuestion.objects.create(
+        meeting=st_helens.meeting,
+        number=2,
+        question="What is working?",
+        key_points="- Fuel poverty in rural areas\n- Housing <solutions>",
+        contributions="Warm spaces in libraries",
+    )
+    client = client_for(world, "secretariat")
+    response = search(client, q="fuel poverty")
+    assert counts(response) == found(questions=1)
+    page = response.content.decode()
+    assert "<strong>Key points:</strong> - <mark>Fuel</mark> <mark>poverty</mark> in rural areas" in page
+    assert "&lt;solutions&gt;" in page and "Contributions:" not in page
+    assert counts(search(client, q='"warm spaces" working'))["questions"] == 1
+    # A draft meeting's questions are the drafts' readers' alone, as its minutes are.
+    assert counts(search(client_for(world, "other_secretariat"), q="fuel poverty")) == found()
+    assert counts(search(client_for(world, "reviewer"), q="fuel poverty")) == found(questions=1)
 
 
 def test_finds_entries_by_a_word_and_a_phrase(world):
@@ -210,7 +237,7 @@ def test_terms_are_words_and_quoted_phrases_once_each():
 def test_another_commission_s_secretariat_never_gets_st_helens_draft(world, st_helens):
     client = client_for(world, "other_secretariat")
     response = search(client, q=WORD, commission=world.commissions.st_helens.pk)
-    assert counts(response) == {"minutes": 0, "decisions": 0, "actions": 0, "entries": 0}
+    assert counts(response) == found()
     assert st_helens.meeting.pk not in meeting_choices(response)
     page = response.content.decode()
     assert WORD not in page.replace(f'value="{WORD}"', "").replace(f"Search: {WORD}", "")
@@ -252,7 +279,7 @@ def test_once_st_helens_publishes_others_find_it(world, st_helens):
     st_helens.meeting.status = Meeting.Status.PUBLISHED
     st_helens.meeting.save()
     response = search(client, q=WORD, commission=world.commissions.st_helens.pk)
-    assert counts(response) == {"minutes": 1, "decisions": 1, "actions": 1, "entries": 0}
+    assert counts(response) == found(minutes=1, decisions=1, actions=1)
     assert st_helens.meeting.pk in meeting_choices(response)
     assert ">Draft minutes</strong>" not in response.content.decode()
 
@@ -274,7 +301,7 @@ def test_what_each_role_finds_of_st_helens_draft(world, st_helens, role):
         return
     expected = 1 if role in {"superuser", "reviewer", "secretariat"} else 0
     response = search(client_for(world, role), q=WORD)
-    assert counts(response) == {"minutes": expected, "decisions": expected, "actions": expected, "entries": 0}
+    assert counts(response) == found(minutes=expected, decisions=expected, actions=expected)
 
 
 def test_roles_interleaved_while_the_secretariat_writes_and_publishes(world):
@@ -283,18 +310,18 @@ def test_roles_interleaved_while_the_secretariat_writes_and_publishes(world):
     sec, other = client_for(world, "secretariat"), client_for(world, "other_secretariat")
     reviewer, lead, viewer = client_for(world, "reviewer"), client_for(world, "lead"), client_for(world, "viewer")
     st_helens = world.commissions.st_helens
-    none = {"minutes": 0, "decisions": 0, "actions": 0, "entries": 0}
+    none = found()
 
     def check(word, *, drafts, published):
         """``drafts``: what those who see St Helens' drafts find; ``published``: what the others find."""
-        for client, found, offered in (
+        for client, expected, offered in (
             (sec, drafts, True),
             (reviewer, drafts, True),
             (other, published, False),
             (viewer, published, False),
         ):
             response = search(client, q=word, commission=st_helens.pk)
-            assert counts(response) == {**none, **found}
+            assert counts(response) == {**none, **expected}
             assert (meeting.pk in meeting_choices(response)) == (offered or meeting.status == "published")
         # A Knowsley lead sees none of St Helens' commission, published or not.
         response = search(lead, q=word)
@@ -343,23 +370,24 @@ def test_roles_interleaved_while_the_secretariat_writes_and_publishes(world):
 def test_kind_commission_meeting_round_and_place_filters(world, st_helens):
     east = minutes(world.commissions.cheshire_east, Meeting.Status.PUBLISHED, word="family")
     client = client_for(world, "superuser")
-    assert counts(search(client, q="family")) == {"minutes": 2, "decisions": 1, "actions": 1, "entries": 5}
+    assert counts(search(client, q="family")) == found(minutes=2, decisions=1, actions=1, entries=5)
     assert counts(search(client, q="family", kind=["entries", "actions"])) == {"actions": 1, "entries": 5}
     by_commission = search(client, q="family", commission=world.commissions.cheshire_east.pk)
-    assert counts(by_commission) == {"minutes": 1, "decisions": 1, "actions": 1, "entries": 0}
+    assert counts(by_commission) == found(minutes=1, decisions=1, actions=1)
     assert meeting_choices(by_commission) == {east.meeting.pk}
     assert by_commission.context["sections"][-1].left_out
     assert "Not searched: a commission is chosen" in by_commission.content.decode()
     by_meeting = search(client, q="pilot", commission=st_helens.meeting.commission_id, meeting=st_helens.meeting.pk)
-    assert counts(by_meeting) == {"minutes": 1, "decisions": 1, "actions": 1, "entries": 0}
+    assert counts(by_meeting) == found(minutes=1, decisions=1, actions=1)
     # A meeting of another commission than the one chosen is refused, with a message.
     wrong = search(client, q="pilot", commission=world.commissions.cheshire_east.pk, meeting=st_helens.meeting.pk)
     assert wrong.context["sections"] == [] and wrong.context["form"].errors["meeting"]
     by_round = search(client, q="family", round=world.rounds.closed.pk)
-    assert counts(by_round) == {"minutes": 0, "decisions": 0, "actions": 0, "entries": 1}
+    assert counts(by_round) == found(entries=1)
     assert [section.key for section in by_round.context["sections"] if section.left_out] == [
         "minutes",
         "decisions",
+        "questions",
         "actions",
     ]
     by_place = search(client, q="family", place=world.places["halton"].pk)
@@ -372,13 +400,8 @@ def test_date_filters_use_the_meeting_s_date_and_the_round_s_period(world, st_he
     world.rounds.closed.period_start, world.rounds.closed.period_end = date(2023, 10, 1), date(2023, 12, 31)
     world.rounds.closed.save()
     client = client_for(world, "superuser")
-    assert counts(search(client, q=WORD)) == {"minutes": 2, "decisions": 2, "actions": 2, "entries": 1}
-    assert counts(search(client, q=WORD, date_from="2025-03-04")) == {
-        "minutes": 1,
-        "decisions": 1,
-        "actions": 1,
-        "entries": 0,
-    }
+    assert counts(search(client, q=WORD)) == found(minutes=2, decisions=2, actions=2, entries=1)
+    assert counts(search(client, q=WORD, date_from="2025-03-04")) == found(minutes=1, decisions=1, actions=1)
     assert counts(search(client, q=WORD, date_to="2024-12-31"))["minutes"] == 1
     # The round's period overlaps: October to December 2023 is found from November, and until October.
     assert counts(search(client, q=WORD, date_from="2023-11-15", date_to="2023-11-20"))["entries"] == 1
@@ -446,12 +469,12 @@ def test_the_page_costs_the_same_queries_however_many_rows_match(world, st_helen
         Entry.objects.create(round=world.rounds.open, theme=world.entries.halton.theme, level="borough", text=WORD)
     with CaptureQueriesContext(connection) as many:
         response = search(client, **params)
-    assert counts(response) == {"minutes": 31, "decisions": 31, "actions": 31, "entries": 0}
-    assert len(many) == len(few) <= 25
+    assert counts(response) == found(minutes=31, decisions=31, actions=31)
+    assert len(many) == len(few) <= 26
     with CaptureQueriesContext(connection) as everything:
         response = search(client, q=WORD)
     assert counts(response)["entries"] == 30
-    assert len(everything) <= 25
+    assert len(everything) <= 26
 
 
 # Links -----------------------------------------------------------------------------------------
