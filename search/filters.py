@@ -100,6 +100,13 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d")
 
 
+# A date picker sends 2025-04-01; typed where there is none, 1/4/2025 is taken as well.
+DATE = {
+    "input_formats": ["%Y-%m-%d", "%d/%m/%Y"],
+    "error_messages": {"invalid": "Enter a real date, for example 1/4/2025."},
+}
+
+
 class MeetingField(forms.ModelChoiceField):
     def label_from_instance(self, meeting):
         shown = "" if meeting.is_published else f" ({meeting.get_status_display().lower()})"
@@ -148,10 +155,10 @@ class SearchFilterSet(django_filters.FilterSet):
         error_messages={"invalid_choice": "Choose one of the meetings listed for the commission chosen."},
     )
     date_from = django_filters.DateFilter(
-        label="From", widget=DateInput(), method="filter_from", help_text="For example 2025-01-31."
+        label="From", widget=DateInput(), method="filter_from", help_text="For example 1/4/2025.", **DATE
     )
     date_to = django_filters.DateFilter(
-        label="To", widget=DateInput(), method="filter_to", help_text="For example 2025-12-31."
+        label="To", widget=DateInput(), method="filter_to", help_text="For example 31/3/2026.", **DATE
     )
     round = django_filters.ModelChoiceFilter(
         label="Round", queryset=scoped(Round), method="filter_round", empty_label="Any round"

@@ -411,6 +411,8 @@ def test_date_filters_use_the_meeting_s_date_and_the_round_s_period(world, st_he
     assert "must be the same as or after" in backwards.content.decode()
     bad = search(client, q=WORD, date_from="2025-13-45")
     assert bad.context["sections"] == [] and bad.context["form"].errors["date_from"]
+    assert "Enter a real date, for example 1/4/2025." in bad.content.decode()
+    assert counts(search(client, q=WORD, date_from="4/3/2025")) == found(minutes=1, decisions=1, actions=1)
 
 
 # Limits ----------------------------------------------------------------------------------------
