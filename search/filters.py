@@ -1,7 +1,8 @@
 """The search form: words, and the filters that narrow them, each applied to every kind of result.
 
 One form is validated once per request, then ``filter_queryset`` is run on
-each kind's queryset (paragraphs, decisions, actions, entries) in turn: each
+each kind's queryset (paragraphs, decisions, workshop questions, actions,
+entries) in turn: each
 filter knows how to reach its field from each kind. A filter that does not
 apply to a kind leaves that kind out (a commission has no stocktake entries; a
 round has no minutes), so that what is shown always honours every filter.
@@ -143,9 +144,14 @@ class SearchFilterSet(django_filters.FilterSet):
         widget=forms.CheckboxSelectMultiple,
         method="filter_kind",
         help_text="Leave them all unticked to search everything.",
+        error_messages={"invalid_choice": "Choose from the kinds listed."},
     )
     commission = django_filters.ModelChoiceFilter(
-        label="Commission", queryset=scoped(Commission), method="filter_commission", empty_label="Any commission"
+        label="Commission",
+        queryset=scoped(Commission),
+        method="filter_commission",
+        empty_label="Any commission",
+        error_messages={"invalid_choice": "Choose one of the commissions listed."},
     )
     meeting = MeetingFilter(
         label="Meeting",
@@ -161,10 +167,18 @@ class SearchFilterSet(django_filters.FilterSet):
         label="To", widget=DateInput(), method="filter_to", help_text="For example 31/3/2026.", **DATE
     )
     round = django_filters.ModelChoiceFilter(
-        label="Round", queryset=scoped(Round), method="filter_round", empty_label="Any round"
+        label="Round",
+        queryset=scoped(Round),
+        method="filter_round",
+        empty_label="Any round",
+        error_messages={"invalid_choice": "Choose one of the rounds listed."},
     )
     place = django_filters.ModelChoiceFilter(
-        label="Place", queryset=_places_with_visible_entries, method="filter_place", empty_label="Any place"
+        label="Place",
+        queryset=_places_with_visible_entries,
+        method="filter_place",
+        empty_label="Any place",
+        error_messages={"invalid_choice": "Choose one of the places listed."},
     )
 
     class Meta:
