@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "papers",
     "opendata",
+    "search",
     # Background work: Django's tasks framework (backported), with its tasks kept in the database.
     "django_tasks",
     "django_tasks_db",

@@ -38,6 +38,7 @@ urlpatterns = [
     path("open-data/", include("opendata.urls")),
     # A commission's public pages (its published agendas, minutes and decisions), readable signed out.
     path("public/commissions/", include("commissions.public_urls")),
+    path("search/", include("search.urls")),
     path("themes/<int:pk>/", views.theme_detail, name="theme_detail"),
     path("frameworks/", framework_views.framework_list, name="framework_list"),
     path("frameworks/<slug:slug>/", framework_views.framework_detail, name="framework_detail"),

@@ -779,11 +779,13 @@ def covered_url_names() -> set[str]:
     from notifications.tests.test_pages import NOTIFICATION_PAGES
     from opendata.tests.test_pages import OPENDATA_PAGES
     from papers.tests.test_papers import PAPER_PAGES
+    from search.tests.test_search import SEARCH_PAGES
 
     covered |= set(NOTIFICATION_PAGES) | set(JOB_PAGES) | set(CALENDAR_PAGES) | set(API_PAGES)
     covered |= set(PAPER_PAGES) | set(OPENDATA_PAGES)
     covered |= set(CONTENT_PAGES) | set(AGENDA_PAGES) | set(PUBLIC_PAGES) | set(APPROVAL_PAGES)
     covered |= set(PEOPLE_PAGES)
+    covered |= set(SEARCH_PAGES)
     return covered
 
 
