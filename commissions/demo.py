@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
-from atf.models import Theme
+from atf.models import BeaconIndicator, Theme
 from atf.upsert import upsert
 from boroughs.models import Place
 
@@ -89,12 +89,39 @@ COMMISSIONS = [
     },
 ]
 
+# (position, role title, organisation, term starts, term ends): seats held by a role, not a name.
 ST_HELENS_MEMBERS = [
-    (Member.Position.INDEPENDENT_CHAIR, "Independent Chair", ""),
-    (Member.Position.SUPPORTING_OFFICER, "Head of Integration", "St Helens Borough Council"),
-    (Member.Position.SUPPORTING_OFFICER, "Director of Public Health", "St Helens Borough Council"),
-    (Member.Position.INDEPENDENT_ADVISER, "Independent adviser (a retired Chief Executive)", ""),
-    (Member.Position.SECRETARIAT, "NHS St Helens Place Based team", "NHS Cheshire and Merseyside ICB"),
+    (Member.Position.INDEPENDENT_CHAIR, "Independent Chair", "", date(2021, 9, 1), None),
+    (Member.Position.SUPPORTING_OFFICER, "Head of Integration", "St Helens Borough Council", date(2021, 9, 1), None),
+    (
+        Member.Position.SUPPORTING_OFFICER,
+        "Director of Public Health",
+        "St Helens Borough Council",
+        date(2021, 9, 1),
+        None,
+    ),
+    (
+        Member.Position.INDEPENDENT_ADVISER,
+        "Independent adviser (a retired Chief Executive)",
+        "",
+        date(2022, 4, 1),
+        date(2027, 3, 31),
+    ),
+    (
+        Member.Position.SECRETARIAT,
+        "NHS St Helens Place Based team",
+        "NHS Cheshire and Merseyside ICB",
+        date(2021, 9, 1),
+        None,
+    ),
+    # The commission's first chair, before the independent chair was appointed.
+    (
+        Member.Position.CHAIR,
+        "Cabinet Member for Wellbeing",
+        "St Helens Borough Council",
+        date(2021, 9, 1),
+        date(2022, 3, 31),
+    ),
 ]
 
 # The eight priorities, each with the Marmot themes it draws on.
@@ -168,9 +195,12 @@ def load_commissions() -> None:
 
 
 def _st_helens(commission: Commission) -> None:
-    for position, role_title, organisation in ST_HELENS_MEMBERS:
+    for position, role_title, organisation, starts, ends in ST_HELENS_MEMBERS:
         upsert(
-            Member, {"position": position, "organisation": organisation}, commission=commission, role_title=role_title
+            Member,
+            {"position": position, "organisation": organisation, "starts": starts, "ends": ends},
+            commission=commission,
+            role_title=role_title,
         )
     themes = {t.number: t for t in Theme.objects.filter(framework__system=commission.place.system)}
     for number, (title, theme_numbers) in enumerate(ST_HELENS_PRIORITIES, start=1):
@@ -237,9 +267,10 @@ def _paper(item: AgendaItem, title: str, filename: str, lines: list[str]) -> Non
         import logging
 
         from django.utils.html import escape
-        from weasyprint import HTML
 
-        logging.getLogger("weasyprint").setLevel(logging.WARNING)  # its progress, step by step, is not news here
+        for name in ("weasyprint", "weasyprint.progress"):  # its progress, step by step (from its import on)
+            logging.getLogger(name).setLevel(logging.WARNING)
+        from weasyprint import HTML
 
         body = "".join(f"<p>{escape(line)}</p>" for line in lines)
         content = HTML(string=f"<h1>{escape(title)}</h1>{body}").write_pdf()
@@ -355,6 +386,8 @@ def _st_helens_cycle(commission: Commission, themes: dict[int, Theme]) -> None:
         status=Action.Status.IN_PROGRESS,
         priority=commission.priorities.get(number=3),
         theme=themes.get(4),
+        recommendation=themes[4].recommendations.filter(position=1).first() if 4 in themes else None,
+        indicator=BeaconIndicator.objects.filter(framework__system=commission.place.system, number=15).first(),
     )
     ActionUpdate.objects.create(
         action=pledge,
