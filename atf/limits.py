@@ -22,6 +22,12 @@ a request may do is refused with what to do instead.
   imports; an xlsx file is held to the workbook limits first.
 - **Minutes text** (``commissions.views.MinutesForm``): a real meeting's
   minutes are tens to a few hundred numbered paragraphs, 10-60 kB of text.
+  Minutes uploaded as a Word document (``commissions.word``) are held to
+  the upload size, then, before python-docx reads anything, to the same
+  zip limits as a workbook (parts, inflated size counted in chunks, no
+  entity declarations); the text read from them counts against the same
+  characters, paragraphs and actions as pasted text. A Word file of
+  minutes is 30-200 kB, more with pictures in it.
 - **Any form post**: Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` bounds the
   text fields of one request; past it ``atf.middleware.RequestLimitsMiddleware``
   answers 413 with a page saying so.
@@ -45,7 +51,7 @@ MAX_WORKBOOK_CELLS = 100_000
 # Rows of one flat entries file.
 MAX_ENTRY_FILE_ROWS = 60_000
 
-# Minutes pasted as text, or uploaded as a text file.
+# Minutes pasted as text, or uploaded as a text or Word file (the text read from it counts).
 MAX_MINUTES_CHARS = 200_000
 MAX_MINUTES_PARAGRAPHS = 1_000
 MAX_MINUTES_ACTIONS = 300
@@ -127,6 +133,22 @@ def minutes_file_too_large(size_in_bytes: int) -> str:
         f"The file is {size(size_in_bytes)}; minutes of at most {MAX_MINUTES_CHARS:,} characters are taken at "
         "once (a meeting's minutes are usually under 60,000). Upload one agenda item at a time, or check that "
         "you chose this meeting's minutes. Nothing was saved."
+    )
+
+
+def word_too_many_members(count: int) -> str:
+    return (
+        f"The file holds {count:,} parts; a Word document has a few dozen at most, and more than "
+        f"{MAX_ARCHIVE_MEMBERS:,} are refused. Save the minutes again from Word as a Word Document (.docx) "
+        "and upload that, or paste them. Nothing was read."
+    )
+
+
+def word_inflates_too_far(member: str) -> str:
+    return (
+        f"The file expands to more than {size(MAX_INFLATED_BYTES)} when opened (at part “{member}”); a Word "
+        "document of minutes expands to a few MB at most, pictures included. Check that you chose the right "
+        "file, or paste the minutes. Nothing was read."
     )
 
 

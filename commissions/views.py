@@ -14,7 +14,7 @@ from django_tables2 import RequestConfig
 from atf import access, limits, outputs, uploadhandler
 from atf.versioning import StaleVersion
 
-from . import services
+from . import services, word
 from .filters import ActionFilterSet
 from .minutes import parse_minutes
 from .models import Action, AgendaItem, Attendance, Commission, Decision, Meeting, Paragraph
@@ -132,9 +132,11 @@ class MinutesForm(forms.Form):
         required=False,
     )
     file = forms.FileField(
-        label="Or upload a text file",
+        label="Or upload the minutes as a Word (.docx) or text (.txt) file",
+        help_text="From Word, numbers and headings are read as Word shows them, "
+        "its own list numbering included. You will check what was read before anything is saved.",
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": ".txt,text/plain"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".docx,.txt"}),
     )
 
     def clean(self):
@@ -144,15 +146,10 @@ class MinutesForm(forms.Form):
         source = "text"
         if uploaded:
             source = "file"
-            # UTF-8 takes at most four bytes a character: a larger file is too long, unread.
-            if uploadhandler.refused(uploaded) or uploaded.size > 4 * limits.MAX_MINUTES_CHARS:
-                self.add_error("file", limits.minutes_file_too_large(uploaded.size))
+            text = self._file_text(uploaded)
+            if text is None:
                 return cleaned
-            try:
-                cleaned["text"] = uploaded.read().decode("utf-8-sig")
-            except UnicodeDecodeError:
-                self.add_error("file", "Upload the minutes as a plain text (.txt) file, or paste them")
-                return cleaned
+            cleaned["text"] = text
         # Counted as saved: a browser sends each line break as two characters.
         text = (cleaned.get("text") or "").replace("\r\n", "\n")
         if len(text) > limits.MAX_MINUTES_CHARS:
@@ -164,7 +161,7 @@ class MinutesForm(forms.Form):
             return cleaned
         if not text.strip():
             if not self.errors:
-                self.add_error("text", "Paste the minutes, or upload them as a text file")
+                self.add_error("text", "Paste the minutes, or upload them as a Word or text file")
             return cleaned
         parsed = parse_minutes(text, max_actions=limits.MAX_MINUTES_ACTIONS)
         if len(parsed.paragraphs) > limits.MAX_MINUTES_PARAGRAPHS:
@@ -174,6 +171,32 @@ class MinutesForm(forms.Form):
         else:
             cleaned["parsed"] = parsed
         return cleaned
+
+    def _file_text(self, uploaded) -> str | None:
+        """The uploaded file's text, from Word or plain text; None, with the error beside the field, if refused."""
+        if uploadhandler.refused(uploaded) or uploaded.size > limits.MAX_UPLOAD_BYTES:
+            self.add_error("file", limits.minutes_file_too_large(uploaded.size))
+            return None
+        data = uploaded.read(limits.MAX_UPLOAD_BYTES + 1)
+        if word.looks_like_word(data) or uploaded.name.lower().endswith((".docx", ".doc")):
+            try:
+                return word.minutes_text(data)
+            except word.WordError as error:
+                self.add_error("file", str(error))
+                return None
+        # UTF-8 takes at most four bytes a character: a larger text file is too long, unread.
+        if len(data) > 4 * limits.MAX_MINUTES_CHARS:
+            self.add_error("file", limits.minutes_file_too_large(len(data)))
+            return None
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = None
+        if text is None or "\x00" in text:
+            # A program, a picture or a PDF renamed: not text.
+            self.add_error("file", word.NOT_WORD)
+            return None
+        return text
 
 
 def meeting_minutes(request, pk):
