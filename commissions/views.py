@@ -14,7 +14,7 @@ from django_tables2 import RequestConfig
 from atf import access, limits, outputs, uploadhandler
 from atf.versioning import StaleVersion
 
-from . import services, word
+from . import printing, services, word
 from .filters import ActionFilterSet
 from .minutes import parse_minutes
 from .models import Action, AgendaItem, Attendance, Commission, Decision, Meeting, Paragraph
@@ -118,9 +118,12 @@ def meeting_detail(request, pk):
 
 
 def meeting_print(request, pk):
-    meeting = _visible(request, Meeting, pk=pk)
-    items = meeting.items.prefetch_related("paragraphs")
-    return render(request, "commissions/meeting_print.html", {"meeting": meeting, "items": items})
+    """The minutes as printed: heading, attendance, items and paragraphs, decisions, actions (``printing``)."""
+    meeting = get_object_or_404(
+        access.restrict(Meeting.objects.select_related("commission", "approved_at_meeting"), request.user, access.VIEW),
+        pk=pk,
+    )
+    return render(request, "commissions/meeting_print.html", printing.print_context(request.user, meeting))
 
 
 class MinutesForm(forms.Form):
