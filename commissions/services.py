@@ -25,6 +25,8 @@ def require_change(user, obj) -> None:
 def save_minutes(user, meeting: Meeting, parsed: ParsedMinutes) -> dict[str, int]:
     """Add parsed minutes to a meeting: its agenda items, numbered paragraphs and the actions arising."""
     require_change(user, meeting)
+    if meeting.is_locked:
+        raise PermissionDenied("These minutes are approved: correct them with an amendment.")
     return save_minutes_unchecked(meeting, parsed)
 
 

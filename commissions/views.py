@@ -205,6 +205,9 @@ class MinutesForm(forms.Form):
 def meeting_minutes(request, pk):
     """Paste minutes as numbered paragraphs; see what was read, then save."""
     meeting = _changeable(request, Meeting, pk=pk)
+    if meeting.is_locked:
+        # Approved minutes change only by a recorded amendment: say so, read nothing, save nothing.
+        return render(request, "commissions/minutes_form.html", {"meeting": meeting, "locked": True})
     form = MinutesForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         parsed = form.cleaned_data["parsed"]

@@ -420,3 +420,48 @@ def test_pasted_minutes_of_two_items_printed_as_the_seed_is_read_item_by_item():
     assert [(i.number, i.title) for i in minutes.items] == [("12", TITLE), ("13", "Any other business")]
     assert minutes.paragraphs[-1].number == "13.1" and len(minutes.paragraphs) == 15
     assert minutes.unparsed == ["Supporting documents:", "Supporting documents:"]
+
+
+@pytest.mark.parametrize("status", [Meeting.Status.APPROVED, Meeting.Status.PUBLISHED])
+def test_approved_minutes_take_no_upload_and_say_how_to_correct_them(world, meeting, status):
+    Meeting.objects.filter(pk=meeting.pk).update(status=status)
+    client = signed_in(world.users.secretariat)
+    url = reverse("commissions:meeting_minutes", args=[meeting.pk])
+    for response in (
+        client.get(url),
+        upload(client, meeting, seed_with_word_numbering()),
+        client.post(url, {"text": SEED.read_text(), "confirm": "yes"}),
+    ):
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "These minutes are approved: correct them with an amendment" in html
+        assert 'type="file"' not in html
+    assert not AgendaItem.objects.filter(meeting=meeting).exists()
+    # Cheshire East reads published minutes, changes none; approved ones it does not see yet.
+    expected = 403 if status == Meeting.Status.PUBLISHED else 404
+    assert signed_in(world.users.other_secretariat).get(url).status_code == expected
+
+
+def test_word_minutes_longer_than_the_limit_are_refused_beside_the_file_field(world, meeting):
+    document = docx.Document()
+    line = "The board discussed the strategy and agreed next steps for every partner organisation. " * 10
+    for n in range(1, 260):
+        document.add_paragraph(f"12.{n} {line}")
+    response = upload(signed_in(world.users.secretariat), meeting, saved(document))
+    assert "characters long; at most 200,000" in error_beside(response, "id_file")
+    assert not AgendaItem.objects.filter(meeting=meeting).exists()
+
+
+def test_tracked_changes_read_as_accepted_and_hyperlinks_kept():
+    document = docx.Document()
+    paragraph = document.add_paragraph()
+    w = nsdecls("w")
+    tracked = 'w:author="Secretariat" w:date="2023-01-01T00:00:00Z"'
+    for xml in (
+        f'<w:r {w}><w:t xml:space="preserve">12.1 The Chair </w:t></w:r>',
+        f'<w:del {w} w:id="1" {tracked}><w:r><w:delText>welcomed</w:delText></w:r></w:del>',
+        f'<w:ins {w} w:id="2" {tracked}><w:r><w:t xml:space="preserve">thanked </w:t></w:r></w:ins>',
+        f'<w:hyperlink {w} w:anchor="x"><w:r><w:t>the Hub</w:t></w:r></w:hyperlink>',
+    ):
+        paragraph._p.append(parse_xml(xml))
+    assert [p.text for p in read(saved(document)).paragraphs] == ["The Chair thanked the Hub"]
