@@ -24,10 +24,11 @@ a request may do is refused with what to do instead.
   minutes are tens to a few hundred numbered paragraphs, 10-60 kB of text.
   Minutes uploaded as a Word document (``commissions.word``) are held to
   the upload size, then, before python-docx reads anything, to the same
-  zip limits as a workbook (parts, inflated size counted in chunks, no
-  entity declarations); the text read from them counts against the same
-  characters, paragraphs and actions as pasted text. A Word file of
-  minutes is 30-200 kB, more with pictures in it.
+  zip limits as a workbook (parts, inflated size counted in chunks), with
+  no entity declarations and at most 15 MB of XML inflated (text and
+  formatting, read by python-docx in under two seconds); the text read
+  from them counts against the same characters, paragraphs and actions as
+  pasted text. A Word file of minutes is 30-200 kB, more with pictures.
 - **Any form post**: Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` bounds the
   text fields of one request; past it ``atf.middleware.RequestLimitsMiddleware``
   answers 413 with a page saying so.
@@ -55,6 +56,9 @@ MAX_ENTRY_FILE_ROWS = 60_000
 MAX_MINUTES_CHARS = 200_000
 MAX_MINUTES_PARAGRAPHS = 1_000
 MAX_MINUTES_ACTIONS = 300
+# The XML parts of a Word document of minutes, inflated (its pictures count only towards MAX_INFLATED_BYTES):
+# python-docx reads about 10 MB of it a second; a meeting's minutes are well under 2 MB.
+MAX_WORD_XML_BYTES = 15 * MB
 
 
 def size(n: int) -> str:
@@ -144,9 +148,10 @@ def word_too_many_members(count: int) -> str:
     )
 
 
-def word_inflates_too_far(member: str) -> str:
+def word_inflates_too_far(member: str, limit: int = MAX_INFLATED_BYTES) -> str:
+    what = "The file expands" if limit == MAX_INFLATED_BYTES else "The document's text and formatting expand"
     return (
-        f"The file expands to more than {size(MAX_INFLATED_BYTES)} when opened (at part “{member}”); a Word "
+        f"{what} to more than {size(limit)} when opened (at part “{member}”); a Word "
         "document of minutes expands to a few MB at most, pictures included. Check that you chose the right "
         "file, or paste the minutes. Nothing was read."
     )

@@ -15,7 +15,7 @@ a line. A document whose numbering cannot be followed is read as its text.
 A .docx is a zip of XML parts. Before python-docx parses any of it the zip
 is checked as the workbooks are (``stocktake.xlsx.check_archive``): how many
 parts, how far they inflate (inflated in chunks, not trusted from the zip's
-own sizes), and no XML part may declare a DTD or entities, which Word never
+own sizes), the XML parts less far than the pictures, and no XML part may declare a DTD or entities, which Word never
 writes (python-docx's parser resolves no entities either; refusing them
 first keeps that from mattering).
 """
@@ -92,6 +92,7 @@ def check_archive(data: bytes) -> None:
                 largest = max(members, key=lambda m: m.file_size)
                 raise WordError(limits.word_inflates_too_far(largest.filename))
             total = 0
+            xml_total = 0
             for member in members:
                 xml = member.filename.endswith((".xml", ".rels"))
                 tail = b""
@@ -101,6 +102,11 @@ def check_archive(data: bytes) -> None:
                         if total > limits.MAX_INFLATED_BYTES:
                             raise WordError(limits.word_inflates_too_far(member.filename))
                         if xml:
+                            xml_total += len(chunk)
+                            if xml_total > limits.MAX_WORD_XML_BYTES:
+                                raise WordError(
+                                    limits.word_inflates_too_far(member.filename, limits.MAX_WORD_XML_BYTES)
+                                )
                             window = tail + chunk.upper()
                             if any(d in window for d in DECLARATIONS):
                                 raise WordError(
