@@ -22,6 +22,13 @@ a request may do is refused with what to do instead.
   imports; an xlsx file is held to the workbook limits first.
 - **Minutes text** (``commissions.views.MinutesForm``): a real meeting's
   minutes are tens to a few hundred numbered paragraphs, 10-60 kB of text.
+  Minutes uploaded as a Word document (``commissions.word``) are held to
+  the upload size, then, before python-docx reads anything, to the same
+  zip limits as a workbook (parts, inflated size counted in chunks), with
+  no entity declarations and at most 15 MB of XML inflated (text and
+  formatting, read by python-docx in under two seconds); the text read
+  from them counts against the same characters, paragraphs and actions as
+  pasted text. A Word file of minutes is 30-200 kB, more with pictures.
 - **Agenda papers** (``commissions.agenda_services``): a paper is a report
   or a slide deck of a few hundred kB to a few MB; an agenda holds a few
   dozen items with a handful of papers each.
@@ -48,10 +55,13 @@ MAX_WORKBOOK_CELLS = 100_000
 # Rows of one flat entries file.
 MAX_ENTRY_FILE_ROWS = 60_000
 
-# Minutes pasted as text, or uploaded as a text file.
+# Minutes pasted as text, or uploaded as a text or Word file (the text read from it counts).
 MAX_MINUTES_CHARS = 200_000
 MAX_MINUTES_PARAGRAPHS = 1_000
 MAX_MINUTES_ACTIONS = 300
+# The XML parts of a Word document of minutes, inflated (its pictures count only towards MAX_INFLATED_BYTES):
+# python-docx reads about 10 MB of it a second; a meeting's minutes are well under 2 MB.
+MAX_WORD_XML_BYTES = 15 * MB
 
 # An agenda: its items (each add or move renumbers them all), and the papers of one item. A paper is
 # held to the upload limit itself: ``atf.uploadhandler`` refuses a larger file as it arrives, whatever
@@ -137,6 +147,23 @@ def minutes_file_too_large(size_in_bytes: int) -> str:
         f"The file is {size(size_in_bytes)}; minutes of at most {MAX_MINUTES_CHARS:,} characters are taken at "
         "once (a meeting's minutes are usually under 60,000). Upload one agenda item at a time, or check that "
         "you chose this meeting's minutes. Nothing was saved."
+    )
+
+
+def word_too_many_members(count: int) -> str:
+    return (
+        f"The file holds {count:,} parts; a Word document has a few dozen at most, and more than "
+        f"{MAX_ARCHIVE_MEMBERS:,} are refused. Save the minutes again from Word as a Word Document (.docx) "
+        "and upload that, or paste them. Nothing was read."
+    )
+
+
+def word_inflates_too_far(member: str, limit: int = MAX_INFLATED_BYTES) -> str:
+    what = "The file expands" if limit == MAX_INFLATED_BYTES else "The document's text and formatting expand"
+    return (
+        f"{what} to more than {size(limit)} when opened (at part “{member}”); a Word "
+        "document of minutes expands to a few MB at most, pictures included. Check that you chose the right "
+        "file, or paste the minutes. Nothing was read."
     )
 
 

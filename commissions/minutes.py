@@ -15,7 +15,9 @@ The text looks like committee minutes everywhere (seed 001):
 A line starting "N.M" begins paragraph N.M of agenda item N; the lines after
 it continue that paragraph (minutes copied from Word break lines anywhere);
 a line starting "Action:" is an action arising from the paragraph above,
-owned by what follows the colon. A number used twice is kept twice and
+owned by what follows the colon. An "Agenda item" line opens the next
+item's heading, so minutes of several items print as the seed does, one
+after another. A number used twice is kept twice and
 flagged. Nothing is dropped: lines that fit nowhere are returned as
 ``unparsed`` for the secretariat to see.
 """
@@ -28,6 +30,7 @@ from dataclasses import dataclass, field
 PARAGRAPH = re.compile(r"^\s*(\d+)\.(\d+)\s+(\S.*)$")
 ITEM_HEADING = re.compile(r"^\s*(\d+)\.?\s+([A-Z].{2,})$")
 ACTION = re.compile(r"^\s*Actions?\s*:\s*(.*)$", re.IGNORECASE)
+AGENDA_ITEM = re.compile(r"^\s*agenda item\s*:?\s*$", re.IGNORECASE)
 LABELS = re.compile(r"^\s*(agenda item|minutes|supporting documents|attachments?)\s*:?\s*$", re.IGNORECASE)
 
 
@@ -102,7 +105,10 @@ def parse_minutes(text: str, *, max_actions: int | None = None) -> ParsedMinutes
             title = " ".join(pending_title) or f"Item {number}"
             current_item = ParsedItem(number=number, title=title)
             result.items.append(current_item)
-            pending_title = []
+        else:
+            # A heading inside the item it continues: shown, not made the item's title.
+            result.unparsed.extend(pending_title)
+        pending_title = []
         return current_item
 
     for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
@@ -130,6 +136,12 @@ def parse_minutes(text: str, *, max_actions: int | None = None) -> ParsedMinutes
                     current_item.actions.append(ParsedAction(owner, description, current.number))
             else:
                 result.unparsed.append(stripped)
+        elif AGENDA_ITEM.match(line):
+            # The next item's heading follows; what was waiting for a paragraph is shown, not dropped.
+            result.unparsed.extend(pending_title)
+            pending_title = []
+            current = None
+            trailing_label = False
         elif LABELS.match(line):
             # "Supporting documents:" after the minutes ends them; labels before are headings.
             if current is not None:

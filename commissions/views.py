@@ -14,7 +14,7 @@ from django_tables2 import RequestConfig
 from atf import access, limits, outputs, uploadhandler
 from atf.versioning import StaleVersion
 
-from . import approval, services
+from . import approval, printing, services, word
 from . import content as content_views
 from .agenda import agenda_section
 from .filters import ActionFilterSet
@@ -138,9 +138,12 @@ def meeting_detail(request, pk, content=None):
 
 
 def meeting_print(request, pk):
-    meeting = _visible(request, Meeting, pk=pk)
-    items = meeting.items.prefetch_related("paragraphs__amendments__made_by")
-    return render(request, "commissions/meeting_print.html", {"meeting": meeting, "items": items})
+    """The minutes as printed: heading, attendance, items and paragraphs, decisions, actions (``printing``)."""
+    meeting = get_object_or_404(
+        access.restrict(Meeting.objects.select_related("commission", "approved_at_meeting"), request.user, access.VIEW),
+        pk=pk,
+    )
+    return render(request, "commissions/meeting_print.html", printing.print_context(request.user, meeting))
 
 
 class MinutesForm(forms.Form):
@@ -152,9 +155,11 @@ class MinutesForm(forms.Form):
         required=False,
     )
     file = forms.FileField(
-        label="Or upload a text file",
+        label="Or upload the minutes as a Word (.docx) or text (.txt) file",
+        help_text="From Word, numbers and headings are read as Word shows them, "
+        "its own list numbering included. You will check what was read before anything is saved.",
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": ".txt,text/plain"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".docx,.txt"}),
     )
 
     def clean(self):
@@ -164,15 +169,10 @@ class MinutesForm(forms.Form):
         source = "text"
         if uploaded:
             source = "file"
-            # UTF-8 takes at most four bytes a character: a larger file is too long, unread.
-            if uploadhandler.refused(uploaded) or uploaded.size > 4 * limits.MAX_MINUTES_CHARS:
-                self.add_error("file", limits.minutes_file_too_large(uploaded.size))
+            text = self._file_text(uploaded)
+            if text is None:
                 return cleaned
-            try:
-                cleaned["text"] = uploaded.read().decode("utf-8-sig")
-            except UnicodeDecodeError:
-                self.add_error("file", "Upload the minutes as a plain text (.txt) file, or paste them")
-                return cleaned
+            cleaned["text"] = text
         # Counted as saved: a browser sends each line break as two characters.
         text = (cleaned.get("text") or "").replace("\r\n", "\n")
         if len(text) > limits.MAX_MINUTES_CHARS:
@@ -184,7 +184,7 @@ class MinutesForm(forms.Form):
             return cleaned
         if not text.strip():
             if not self.errors:
-                self.add_error("text", "Paste the minutes, or upload them as a text file")
+                self.add_error("text", "Paste the minutes, or upload them as a Word or text file")
             return cleaned
         parsed = parse_minutes(text, max_actions=limits.MAX_MINUTES_ACTIONS)
         if len(parsed.paragraphs) > limits.MAX_MINUTES_PARAGRAPHS:
@@ -194,6 +194,32 @@ class MinutesForm(forms.Form):
         else:
             cleaned["parsed"] = parsed
         return cleaned
+
+    def _file_text(self, uploaded) -> str | None:
+        """The uploaded file's text, from Word or plain text; None, with the error beside the field, if refused."""
+        if uploadhandler.refused(uploaded) or uploaded.size > limits.MAX_UPLOAD_BYTES:
+            self.add_error("file", limits.minutes_file_too_large(uploaded.size))
+            return None
+        data = uploaded.read(limits.MAX_UPLOAD_BYTES + 1)
+        if word.looks_like_word(data) or uploaded.name.lower().endswith((".docx", ".doc")):
+            try:
+                return word.minutes_text(data)
+            except word.WordError as error:
+                self.add_error("file", str(error))
+                return None
+        # UTF-8 takes at most four bytes a character: a larger text file is too long, unread.
+        if len(data) > 4 * limits.MAX_MINUTES_CHARS:
+            self.add_error("file", limits.minutes_file_too_large(len(data)))
+            return None
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = None
+        if text is None or "\x00" in text:
+            # A program, a picture or a PDF renamed: not text.
+            self.add_error("file", word.NOT_WORD)
+            return None
+        return text
 
 
 def meeting_minutes(request, pk):
