@@ -50,6 +50,7 @@ from atf import access, limits, uploadhandler
 from atf.text import normalise
 
 from .models import Action, AgendaItem, AgendaPaper, Decision, Meeting, Paragraph
+from .services import locked_message as services_locked_message
 from .services import renumber, require_change
 
 PAPERS_DIRECTORY = "agenda-papers"
@@ -119,12 +120,7 @@ class PaperRefused(AgendaRefused):
     """A paper refused: its type, its size or how many the item holds."""
 
 
-def locked_message(meeting: Meeting) -> str:
-    state = "published" if meeting.status == Meeting.Status.PUBLISHED else "approved"
-    return (
-        f"The minutes of this meeting are {state}, so its agenda and papers are part of the record and "
-        "can no longer be changed. Correct the minutes with an amendment. Nothing was saved."
-    )
+locked_message = services_locked_message  # one message on every door to approved minutes
 
 
 # Reading ------------------------------------------------------------------

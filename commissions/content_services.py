@@ -15,11 +15,10 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
-from django.utils.formats import date_format
 
 from . import services
 from .models import AgendaItem, Attendance, Decision, Meeting, Member, Paragraph, WorkshopQuestion
+from .services import MinutesLocked
 
 # A meeting's minutes hold a handful of each of these; far more is a mistake or an attack, and every
 # one of them is drawn on the meeting page.
@@ -29,29 +28,8 @@ MAX_ATTENDANCE = 200
 MAX_PARAGRAPHS = 1_000  # as many as one paste of minutes takes (atf.limits.MAX_MINUTES_PARAGRAPHS)
 
 
-class MinutesLocked(PermissionDenied):
-    """The meeting's minutes are approved or published: their content changes only by a recorded amendment."""
-
-    def __init__(self, meeting: Meeting):
-        self.meeting = meeting
-        super().__init__(locked_message(meeting))
-
-
 class TooMany(ValueError):
     """A meeting already holds as many rows of a kind as it may; nothing was added."""
-
-
-def locked_message(meeting: Meeting) -> str:
-    if meeting.approved_at:
-        when = f"approved on {date_format(timezone.localtime(meeting.approved_at), 'j F Y')}"
-    elif meeting.status == Meeting.Status.APPROVED:
-        when = "approved"
-    else:
-        when = "published"
-    return (
-        f"These minutes were {when}, so they can no longer be edited. "
-        "Correct a paragraph with an amendment, which records who changed it, when and why."
-    )
 
 
 def require_unlocked(meeting: Meeting) -> None:

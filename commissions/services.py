@@ -20,8 +20,27 @@ BATCH = 500
 class MinutesLocked(PermissionDenied):
     """The meeting's minutes are approved or published: corrected only by an amendment (``approval``)."""
 
-    def __init__(self, message: str = "These minutes are approved: correct them with an amendment."):
-        super().__init__(message)
+    def __init__(self, meeting: Meeting | str | None = None):
+        """Said of ``meeting`` (when it was approved), or as ``meeting`` says where it is a message of its own."""
+        self.meeting = meeting if isinstance(meeting, Meeting) else None
+        super().__init__(meeting if isinstance(meeting, str) else locked_message(meeting))
+
+
+def locked_message(meeting: Meeting | None = None) -> str:
+    """What every door says to a change of approved minutes (their items, papers, paragraphs, attendance...)."""
+    from django.utils.formats import date_format
+
+    message = "These minutes are approved: correct them with an amendment."
+    if meeting is None:
+        return message
+    if meeting.approved_at:
+        when = f"approved on {date_format(timezone.localtime(meeting.approved_at), 'j F Y')}"
+    else:
+        when = "published" if meeting.status == Meeting.Status.PUBLISHED else "approved"
+    return (
+        f"{message} They were {when}, so they can no longer be changed; an amendment records who changed a "
+        "paragraph, when and why. Nothing was saved."
+    )
 
 
 def require_change(user, obj) -> None:
@@ -32,8 +51,9 @@ def require_change(user, obj) -> None:
 def require_minutes_open(user, meeting: Meeting) -> None:
     """The user may change the meeting, and its minutes are not locked (read afresh: they may have just been)."""
     require_change(user, meeting)
-    if Meeting.objects.filter(pk=meeting.pk, status__in=Meeting.LOCKED_STATUSES).exists():
-        raise MinutesLocked()
+    current = Meeting.objects.filter(pk=meeting.pk, status__in=Meeting.LOCKED_STATUSES).first()
+    if current is not None:
+        raise MinutesLocked(current)
 
 
 # What says which meeting it was: fixed with its minutes once they are approved.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -152,7 +154,7 @@ def test_each_form_at_cheshire_east_s_published_minutes_is_refused(matrix_world,
         # Those who wrote the minutes are told why, on the meeting page, not shown a bare 403.
         assert response.status_code == 302
         assert response["Location"] == url("commissions:meeting_detail", minutes.meeting.pk)
-        assert "can no longer be edited" in page(client, minutes.meeting)
+        assert "can no longer be changed" in page(client, minutes.meeting)
     else:
         assert response.status_code == page_status(role, PUBLISHED_VIEWERS, frozenset(), ok=302)
     assert content_of(minutes.meeting) == before
@@ -467,7 +469,7 @@ def test_approved_minutes_show_no_edit_controls_and_refuse_every_form(minutes, s
         response = secretariat.post(url(name, getattr(minutes, TARGETS[name]).pk), valid_post(name, minutes))
         assert response.status_code == 302, name
         shown = page(secretariat, meeting)
-        assert "These minutes were approved on 18 November 2026, so they can no longer be edited" in shown
+        assert "They were approved on 18 November 2026, so they can no longer be changed" in shown
         assert "amendment" in shown
     assert content_of(meeting) == before
 
@@ -588,8 +590,18 @@ def test_st_helens_edits_its_draft_which_others_read_only_once_published(matrix_
     assert lead.get(meeting_url).status_code == 404
     their_edits_refused(404)
 
-    # Step 2: St Helens publishes. The others read the edited text, with no edit controls, and still cannot write.
-    assert ours.post(url("commissions:meeting_publish", meeting.pk)).status_code == 302
+    # Step 2: St Helens has the minutes approved at a later meeting, then publishes them. The others read the
+    # edited text, with no edit controls, and still cannot write.
+    later = Meeting.objects.create(commission=meeting.commission, starts_at=meeting.starts_at + timedelta(days=30))
+    approve = ours.post(
+        url("commissions:meeting_approve", meeting.pk),
+        {"approving_meeting": later.pk, "version": Meeting.objects.get(pk=meeting.pk).version},
+    )
+    assert approve.status_code == 302 and Meeting.objects.get(pk=meeting.pk).status == "approved", approve
+    publish = ours.post(
+        url("commissions:meeting_publish", meeting.pk), {"version": Meeting.objects.get(pk=meeting.pk).version}
+    )
+    assert publish.status_code == 302 and Meeting.objects.get(pk=meeting.pk).status == "published"
     for reader in (theirs, lead):
         html = reader.get(meeting_url).content.decode()
         assert "The Commission agreed the plan." in html and "Agree the plan" in html
@@ -602,7 +614,7 @@ def test_st_helens_edits_its_draft_which_others_read_only_once_published(matrix_
         {"paragraph-text": "Changed after publishing", "paragraph-version": 99},
         follow=True,
     )
-    assert "These minutes were published, so they can no longer be edited" in response.content.decode()
+    assert "correct them with an amendment. They were approved on" in response.content.decode()
     assert Paragraph.objects.get(pk=minutes.paragraph.pk).text == "The Commission agreed the plan."
     assert "?edit=" not in ours.get(meeting_url).content.decode()
 

@@ -564,8 +564,15 @@ def test_an_action_given_to_a_member_reaches_them_and_no_one_else_until_publishe
     assert not Notification.objects.filter(recipient=users.viewer, kind=Kind.ACTION_ASSIGNED).exists()
     assert viewer.get(detail).status_code == 404
 
-    # 3. Published: the others read it, and still change nothing; St Helens goes on chasing it.
-    assert secretariat.post(reverse("commissions:meeting_publish", args=[st_helens.meeting.pk])).status_code == 302
+    # 3. Approved at a later meeting and published: the others read it, and still change nothing; St Helens goes
+    # on chasing it.
+    from commissions import approval
+
+    meeting = st_helens.meeting
+    later = Meeting.objects.create(commission=meeting.commission, starts_at=meeting.starts_at + timedelta(days=30))
+    approval.approve(users.secretariat, Meeting.objects.get(pk=meeting.pk), later)
+    assert secretariat.post(reverse("commissions:meeting_publish", args=[meeting.pk])).status_code == 302
+    assert Meeting.objects.get(pk=meeting.pk).status == "published"
     for client in (other, viewer):
         page = client.get(detail)
         assert page.status_code == 200 and "Map the loneliness research" in page.content.decode()
