@@ -14,6 +14,7 @@ from commissions.models import (
     Action,
     ActionUpdate,
     AgendaItem,
+    AgendaPaper,
     Amendment,
     Commission,
     Decision,
@@ -208,7 +209,20 @@ class CommissionSerializer(serializers.ModelSerializer):
 class MeetingSerializer(serializers.ModelSerializer):
     class Meta:
         model = Meeting
-        fields = ["id", "commission", "kind", "title", "starts_at", "location", "status"]
+        fields = [
+            "id",
+            "commission",
+            "kind",
+            "title",
+            "starts_at",
+            "location",
+            "status",
+            "agenda_published_at",
+            "circulated_at",
+            "approved_at",
+            "approved_at_meeting",
+            "published_at",
+        ]
 
 
 class AmendmentSerializer(serializers.ModelSerializer):
@@ -233,12 +247,21 @@ class ParagraphSerializer(serializers.ModelSerializer):
         fields = ["id", "number", "position", "text", "note", "amendments"]
 
 
+class AgendaPaperSerializer(serializers.ModelSerializer):
+    """A paper of an agenda item: what it is; the file itself is downloaded from the meeting's page."""
+
+    class Meta:
+        model = AgendaPaper
+        fields = ["id", "title", "original_name", "content_type", "size", "uploaded_at"]
+
+
 class AgendaItemSerializer(serializers.ModelSerializer):
     paragraphs = ParagraphSerializer(many=True, read_only=True)
+    papers = AgendaPaperSerializer(many=True, read_only=True)
 
     class Meta:
         model = AgendaItem
-        fields = ["id", "parent", "number", "position", "title", "paragraphs"]
+        fields = ["id", "parent", "number", "position", "title", "presenter", "papers", "paragraphs"]
 
 
 class DecisionSerializer(serializers.ModelSerializer):
@@ -289,6 +312,7 @@ class ActionSerializer(serializers.ModelSerializer):
             "paragraph",
             "reference",
             "description",
+            "owner_kind",
             "owner",
             "owner_member",
             "due",

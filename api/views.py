@@ -27,6 +27,7 @@ from commissions.models import (
     Action,
     ActionUpdate,
     AgendaItem,
+    AgendaPaper,
     Amendment,
     Commission,
     Decision,
@@ -270,8 +271,14 @@ class MeetingViewSet(ScopedViewSet):
             .prefetch_related(Prefetch("amendments", queryset=amendments.order_by("made_at", "pk")))
         )
         items = access.restrict(AgendaItem.objects.all(), user, access.VIEW).order_by("position", "pk")
+        papers = access.restrict(AgendaPaper.objects.all(), user, access.VIEW).order_by("pk")
         return meetings.prefetch_related(
-            Prefetch("items", queryset=items.prefetch_related(Prefetch("paragraphs", queryset=paragraphs))),
+            Prefetch(
+                "items",
+                queryset=items.prefetch_related(
+                    Prefetch("paragraphs", queryset=paragraphs), Prefetch("papers", queryset=papers)
+                ),
+            ),
             Prefetch(
                 "decisions",
                 queryset=access.restrict(Decision.objects.all(), user, access.VIEW).order_by("number", "pk"),
