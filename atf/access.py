@@ -421,7 +421,11 @@ def frozen(model: type[models.Model]) -> Q:
     if label in MINUTES_PATHS:
         from commissions.models import Meeting
 
-        return Q(**{f"{MINUTES_PATHS[label]}status__in": Meeting.LOCKED_STATUSES})
+        locked = Q(**{f"{MINUTES_PATHS[label]}status__in": Meeting.LOCKED_STATUSES})
+        if label == "commissions.Decision":
+            # The decision that approved another meeting's minutes is the record of that approval.
+            locked |= Q(approves__isnull=False)
+        return locked
     path = ROUND_PATHS.get(label)
     if path is None:
         return NOTHING

@@ -87,6 +87,7 @@ class AttendanceInline(LockedMinutesInline, ScopedTabularInline):
 
 class DecisionInline(LockedMinutesInline, ScopedTabularInline):
     model = Decision
+    fk_name = "meeting"
     extra = 0
 
 

@@ -53,12 +53,14 @@ def allowed_steps(meeting: Meeting) -> set[str]:
 
 
 def approving_candidates(meeting: Meeting):
-    """The meetings that may approve ``meeting``'s minutes: the same commission's later ones, the next first."""
+    """The meetings that may approve ``meeting``'s minutes: the same commission's later ones whose own minutes
+    are still open to record it, the next first."""
     if meeting.starts_at is None:
         return Meeting.objects.none()
     return (
         Meeting.objects.filter(commission_id=meeting.commission_id, starts_at__gt=meeting.starts_at)
         .exclude(pk=meeting.pk)
+        .exclude(status__in=Meeting.LOCKED_STATUSES)
         .order_by("starts_at", "pk")
     )
 
@@ -115,12 +117,18 @@ def approve(user, meeting: Meeting, at_meeting: Meeting, *, version: int | None 
     if current.starts_at is None:
         raise TransitionRefused("Record the date of this meeting first: its minutes are approved at a later one.")
     approving = Meeting.objects.select_for_update().filter(pk=getattr(at_meeting, "pk", None)).first()
+    if approving is not None and approving.is_locked and approving.commission_id == current.commission_id:
+        require_change(user, approving)
+        raise TransitionRefused(
+            f"The minutes of the meeting held on {held_on(approving)} are already approved, so the approval "
+            "cannot be recorded in them. Choose the meeting at which these minutes were approved."
+        )
     if approving is None or not approving_candidates(current).filter(pk=approving.pk).exists():
         raise TransitionRefused(
             "Choose a later meeting of the same commission: minutes are approved at a meeting after theirs."
         )
     require_change(user, approving)
-    if approving.is_locked:
+    if approving.is_locked:  # approved since the candidates were read: the row is held now
         raise TransitionRefused(
             f"The minutes of the meeting held on {held_on(approving)} are already approved, so the approval "
             "cannot be recorded in them. Choose the meeting at which these minutes were approved."
@@ -131,6 +139,7 @@ def approve(user, meeting: Meeting, at_meeting: Meeting, *, version: int | None 
         number=number,
         text=f"To approve the minutes of the meeting held on {held_on(current)} as a correct record",
         outcome=Decision.Outcome.AGREED,
+        approves=current,
     )
     decision._history_user = user
     decision.save()

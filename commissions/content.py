@@ -218,6 +218,17 @@ def _meeting_url(meeting_id: int, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
+class ApprovalRecord(PermissionDenied):
+    """The decision that approved another meeting's minutes: the record of that approval, changed by nobody."""
+
+    def __init__(self, decision: Decision):
+        self.decision = decision
+        super().__init__(
+            f"Decision ({decision.number}) records the approval of another meeting's minutes, so it is not edited "
+            "or removed. Nothing was saved."
+        )
+
+
 def refuses_locked(view):
     """Approved or published minutes: say so, and how to correct them, on the meeting page rather than a 403."""
 
@@ -228,6 +239,9 @@ def refuses_locked(view):
         except MinutesLocked as locked:
             messages.error(request, str(locked))
             return redirect(_meeting_url(locked.meeting.pk))
+        except ApprovalRecord as record:
+            messages.error(request, str(record))
+            return redirect(_meeting_url(record.decision.meeting_id))
 
     return wrapper
 
@@ -241,6 +255,8 @@ def _for_writing(request, model, pk: int, meeting_of):
     meeting = meeting_of(row)
     if meeting.is_locked and access.can(request.user, access.CHANGE, meeting):
         raise MinutesLocked(meeting)
+    if getattr(row, "approves_id", None) and access.can(request.user, access.CHANGE, meeting):
+        raise ApprovalRecord(row)
     if not access.can(request.user, access.CHANGE, row):
         raise PermissionDenied("You may read this but not change it.")
     return row, meeting

@@ -446,6 +446,7 @@ def _st_helens_cycle(commission: Commission, themes: dict[int, Theme]) -> None:
         number=1,
         text="To approve the minutes of the meeting held on 16 September 2026 as a correct record.",
         outcome=Decision.Outcome.AGREED,
+        approves=september,
     )
     Decision.objects.create(
         meeting=november,

@@ -305,6 +305,15 @@ class Decision(Versioned, RelationsChecked):
     number = models.PositiveSmallIntegerField(default=1)
     text = models.TextField(help_text="As put to the meeting, e.g. “The Board are asked to note the contents”.")
     outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.PENDING)
+    approves = models.ForeignKey(
+        Meeting,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="approval_decisions",
+        editable=False,
+        help_text="The meeting whose minutes this decision approved: the record of the approval, changed by nobody.",
+    )
 
     objects = ScopedQuerySet.as_manager()
     history = HistoricalRecords()

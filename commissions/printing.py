@@ -75,9 +75,12 @@ def print_context(user, meeting: Meeting) -> dict:
     items = list(meeting.items.prefetch_related(Prefetch("paragraphs", queryset=paragraphs)))
     attendance = meeting.attendance.select_related("member")
     actions = access.restrict(Action.objects.filter(meeting=meeting), user, access.VIEW).order_by("pk")
+    approver = meeting.approved_at_meeting
     return {
         "meeting": meeting,
         "commission": meeting.commission,
+        # The meeting that approved these minutes is named only to those who may read it.
+        "approving_meeting": approver if approver and access.can(user, access.VIEW, approver) else None,
         "draft": meeting.status not in Meeting.LOCKED_STATUSES,
         "agenda": in_agenda_order(items),
         "attendance": attendance_groups(attendance),

@@ -632,3 +632,46 @@ def test_each_role_sees_the_minutes_only_once_published(world):
     # The approving meeting is still being planned: nobody else reads it, nor its decision.
     for client in clients.values():
         assert client.get(reverse("commissions:meeting_detail", args=[approving.pk])).status_code == 404
+
+
+def test_the_decision_that_records_an_approval_is_changed_by_nobody_on_any_door(world):
+    """Approved at a later meeting whose minutes are still open: that meeting's other decisions are edited, not
+    the one that records the approval (its page, a forced POST, the admin) - and the meeting offered to approve
+    at is never one whose own minutes are already locked."""
+    commission = world.commissions.st_helens
+    meeting = Meeting.objects.create(commission=commission, starts_at=timezone.now(), status="draft", title="May")
+    locked_later = Meeting.objects.create(
+        commission=commission, starts_at=meeting.starts_at + timedelta(days=10), status="approved"
+    )
+    later = Meeting.objects.create(commission=commission, starts_at=meeting.starts_at + timedelta(days=30))
+    assert list(approval.approving_candidates(meeting)) == [later]
+    with pytest.raises(approval.TransitionRefused, match="already approved"):
+        approval.approve(world.users.secretariat, meeting, locked_later)
+    approval.approve(world.users.secretariat, meeting, later)
+    record = later.decisions.get()
+    assert record.approves == meeting
+    client = client_for(world, "secretariat")
+    page = client.get(reverse("commissions:meeting_detail", args=[later.pk])).content.decode()
+    assert "The record of that approval" in page
+    assert reverse("commissions:decision_delete", args=[record.pk]) not in page
+    for url, data in (
+        (reverse("commissions:decision_delete", args=[record.pk]), {}),
+        (
+            reverse("commissions:decision_edit", args=[record.pk]),
+            {"decision-edit-text": "Not agreed", "decision-edit-outcome": "rejected", "decision-edit-version": 1},
+        ),
+    ):
+        answer = client.post(url, data, follow=True)
+        assert "records the approval of another meeting" in answer.content.decode()
+    superuser = client_for(world, "superuser")
+    change = reverse("admin:commissions_decision_change", args=[record.pk])
+    superuser.post(change, {"text": "Not agreed", "outcome": "rejected", "number": 1})
+    assert (
+        superuser.post(reverse("admin:commissions_decision_delete", args=[record.pk]), {"post": "yes"}).status_code
+        == 403
+    )
+    record.refresh_from_db()
+    assert (record.text, record.outcome) == (
+        f"To approve the minutes of the meeting held on {approval.held_on(meeting)} as a correct record",
+        "agreed",
+    )

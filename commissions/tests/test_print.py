@@ -164,3 +164,24 @@ def test_draft_minutes_print_only_for_those_who_may_read_them(world, meeting):
     Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.DRAFT)
     assert cheshire_east.get(url(meeting)).status_code == 404
     assert "Councillor Kennedy" in st_helens.get(url(meeting)).content.decode()
+
+
+def test_the_printed_minutes_name_the_approving_meeting_only_to_those_who_may_read_it(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from atf.tests.test_permission_matrix import client_for
+    from commissions import approval
+    from commissions.models import Meeting
+
+    commission = world.commissions.st_helens
+    meeting = Meeting.objects.create(commission=commission, starts_at=timezone.now(), status="draft", title="May")
+    later = Meeting.objects.create(commission=commission, starts_at=timezone.now() + timedelta(days=40), title="June")
+    approval.approve(world.users.secretariat, meeting, later)
+    approval.publish(world.users.secretariat, Meeting.objects.get(pk=meeting.pk))
+    url = reverse("commissions:meeting_print", args=[meeting.pk])
+    when = f"at the meeting of {timezone.localtime(later.starts_at):%-d %B %Y}"
+    assert when in client_for(world, "secretariat").get(url).content.decode()
+    other = client_for(world, "other_secretariat").get(url)
+    assert other.status_code == 200 and when not in other.content.decode()
