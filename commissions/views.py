@@ -191,6 +191,14 @@ class MinutesForm(forms.Form):
             self.add_error(source, limits.minutes_too_many_paragraphs(len(parsed.paragraphs)))
         elif parsed.action_count > limits.MAX_MINUTES_ACTIONS:
             self.add_error(source, limits.minutes_too_many_actions(parsed.action_count))
+        elif not parsed.paragraphs:
+            # A plain numbered list (1., 2., 3.) does not say which agenda item a paragraph is under.
+            self.add_error(
+                source,
+                "No numbered paragraphs were found. Number each paragraph with its agenda item's number, like 12.1 "
+                "and 12.2 under item 12: typed, or with a multi-level list in Word (12 for the item, 12.1 for its "
+                "paragraphs). A plain numbered list (1., 2., 3.) does not say which item a paragraph is under.",
+            )
         else:
             cleaned["parsed"] = parsed
         return cleaned

@@ -471,3 +471,17 @@ def test_tracked_changes_read_as_accepted_and_hyperlinks_kept():
     ):
         paragraph._p.append(parse_xml(xml))
     assert [p.text for p in read(saved(document)).paragraphs] == ["The Chair thanked the Hub"]
+
+
+def test_a_plain_numbered_list_is_refused_beside_the_file_with_what_to_number_instead(world, meeting):
+    """Word's own "List Number" style numbers 1., 2., 3.: it does not say which item a paragraph is under, so
+    nothing is read as minutes; the person is told how to number them, and nothing is saved."""
+    document = docx.Document()
+    document.add_heading("Role of Hackney Health and Wellbeing Board in Tackling Inequalities", level=1)
+    for text in ("The Head of performance and population introduced the report.", "Action: The Head of Performance"):
+        document.add_paragraph(text, style="List Number")
+    response = upload(signed_in(world.users.secretariat), meeting, saved(document))
+    assert response.status_code == 200
+    assert "No numbered paragraphs were found" in error_beside(response, "id_file")
+    assert not Paragraph.objects.filter(item__meeting=meeting).exists()
+    assert Meeting.objects.get(pk=meeting.pk).status == meeting.status
