@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from atf import access
@@ -23,6 +24,7 @@ from atf.versioning import StaleVersion
 from . import content_services, views
 from .content_services import MinutesLocked, TooMany
 from .models import AgendaItem, Attendance, Decision, Meeting, Member, Paragraph, WorkshopQuestion
+from .seats import MemberChoiceField, members_in_order
 
 # Far above a real paragraph, decision or workshop answer; low enough to send back into the box.
 MAX_TEXT = 20_000
@@ -107,7 +109,7 @@ class QuestionForm(_VersionedForm):
 
 
 class AttendanceForm(_VersionedForm):
-    member = forms.ModelChoiceField(
+    member = MemberChoiceField(
         label="A member of the commission",
         queryset=Member.objects.none(),
         required=False,
@@ -129,7 +131,9 @@ class AttendanceForm(_VersionedForm):
 
     def __init__(self, *args, meeting: Meeting, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = access.restrict(meeting.commission.members.all(), user, access.ATTACH)
+        # Current members first; a former one (for an older meeting) is marked "term ended".
+        seats = access.restrict(meeting.commission.members.all(), user, access.ATTACH)
+        self.fields["member"].queryset = members_in_order(seats, timezone.localdate())
 
     def clean(self):
         cleaned = super().clean()

@@ -12,7 +12,7 @@ from datetime import date
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,24 +23,10 @@ from atf.versioning import StaleVersion
 
 from . import people_services
 from .models import Action, Commission, Meeting, Member, Paragraph, Priority
+from .seats import POSITION_HEADINGS, MemberChoiceField, is_former, members_in_order
 from .views import _changeable
 
 DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
-
-# The headings members are listed under on the commission page, in the order a commission lists them.
-POSITION_HEADINGS = {
-    Member.Position.INDEPENDENT_CHAIR: "Independent chair",
-    Member.Position.CHAIR: "Chair",
-    Member.Position.INDEPENDENT_ADVISER: "Independent advisers",
-    Member.Position.MEMBER: "Members",
-    Member.Position.SUPPORTING_OFFICER: "Supporting officers",
-    Member.Position.SECRETARIAT: "Secretariat",
-}
-POSITION_ORDER = Case(
-    *(When(position=position, then=Value(index)) for index, position in enumerate(POSITION_HEADINGS)),
-    default=Value(len(POSITION_HEADINGS)),
-    output_field=IntegerField(),
-)
 
 
 def _date_field(label: str, *, required: bool = False, **extra) -> forms.DateField:
@@ -63,19 +49,6 @@ def commission_url(commission: Commission) -> str:
     return reverse("commissions:commission_detail", args=[commission.slug])
 
 
-def is_former(member: Member, today: date) -> bool:
-    return member.ends is not None and member.ends < today
-
-
-def members_in_order(queryset: QuerySet, today: date) -> QuerySet:
-    """Current members first, then former ones; within each, by position as a commission lists them."""
-    held_now = Q(ends__isnull=True) | Q(ends__gte=today)
-    return queryset.annotate(
-        former=Case(When(held_now, then=Value(0)), default=Value(1), output_field=IntegerField()),
-        position_order=POSITION_ORDER,
-    ).order_by("former", "position_order", "role_title", "pk")
-
-
 def members_by_position(commission: Commission, today: date | None = None) -> dict:
     """The commission's seats for its page, in one query: ``current`` as (heading, members) pairs, and ``former``."""
     today = today or timezone.localdate()
@@ -90,15 +63,6 @@ def members_by_position(commission: Commission, today: date | None = None) -> di
 
 
 # Actions ---------------------------------------------------------------------------------
-
-
-class MemberChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, member: Member) -> str:
-        parts = [member.role_title]
-        if member.organisation:
-            parts.append(member.organisation)
-        label = ", ".join(parts) + (f" ({member.person_name})" if member.person_name else "")
-        return f"{label}, term ended" if getattr(member, "former", 0) else label
 
 
 class RecommendationChoiceField(forms.ModelChoiceField):
