@@ -252,7 +252,7 @@ def test_a_person_not_signed_in_reads_the_published_minutes(public_world):
         "Published attendee",
         "1. Published item",
         "Presented by DPH",
-        "1.1. Published sub",
+        "1.1 Published sub",
         "Published paragraph",
         f"Amended on {timezone.localtime(rows.amendment.made_at):%-d %B %Y}: Published amendment reason",
         "Published decision",
