@@ -254,6 +254,22 @@ def _items(meeting: Meeting, items) -> dict[str, AgendaItem]:
     return made
 
 
+def _pdf(title: str, lines: list[str]) -> bytes | None:
+    """The paper as a PDF, or None where WeasyPrint's libraries (Pango) are not installed: then it is a Word file."""
+    import logging
+
+    from django.utils.html import escape
+
+    for name in ("weasyprint", "weasyprint.progress"):  # its progress, step by step (from its import on)
+        logging.getLogger(name).setLevel(logging.WARNING)
+    try:
+        from weasyprint import HTML
+    except (ImportError, OSError):
+        return None
+    body = "".join(f"<p>{escape(line)}</p>" for line in lines)
+    return HTML(string=f"<h1>{escape(title)}</h1>{body}").write_pdf()
+
+
 def _paper(item: AgendaItem, title: str, filename: str, lines: list[str]) -> None:
     """A paper for the item, made as its author would send it: a Word document, or a PDF of the same text."""
     from io import BytesIO
@@ -263,18 +279,9 @@ def _paper(item: AgendaItem, title: str, filename: str, lines: list[str]) -> Non
 
     from .agenda_services import add_paper_unchecked
 
-    if filename.endswith(".pdf"):
-        import logging
-
-        from django.utils.html import escape
-
-        for name in ("weasyprint", "weasyprint.progress"):  # its progress, step by step (from its import on)
-            logging.getLogger(name).setLevel(logging.WARNING)
-        from weasyprint import HTML
-
-        body = "".join(f"<p>{escape(line)}</p>" for line in lines)
-        content = HTML(string=f"<h1>{escape(title)}</h1>{body}").write_pdf()
-    else:
+    content = _pdf(title, lines) if filename.endswith(".pdf") else None
+    if content is None:
+        filename = filename.removesuffix(".pdf").removesuffix(".docx") + ".docx"
         document = Document()
         document.add_heading(title, level=1)
         for line in lines:
