@@ -22,9 +22,10 @@ from atf import access
 from atf.versioning import StaleVersion
 
 from . import content_services, views
-from .content_services import MinutesLocked, TooMany
+from .content_services import TooMany
 from .models import AgendaItem, Attendance, Decision, Meeting, Member, Paragraph, WorkshopQuestion
 from .seats import MemberChoiceField, members_in_order
+from .services import MinutesLocked
 
 # Far above a real paragraph, decision or workshop answer; low enough to send back into the box.
 MAX_TEXT = 20_000

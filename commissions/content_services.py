@@ -18,7 +18,6 @@ from django.db.models import Max
 
 from . import services
 from .models import AgendaItem, Attendance, Decision, Meeting, Member, Paragraph, WorkshopQuestion
-from .services import MinutesLocked
 
 # A meeting's minutes hold a handful of each of these; far more is a mistake or an attack, and every
 # one of them is drawn on the meeting page.
@@ -32,15 +31,8 @@ class TooMany(ValueError):
     """A meeting already holds as many rows of a kind as it may; nothing was added."""
 
 
-def require_unlocked(meeting: Meeting) -> None:
-    # Read afresh: the minutes may have been approved since the page was opened.
-    meeting.status, meeting.approved_at = Meeting.objects.values_list("status", "approved_at").get(pk=meeting.pk)
-    if meeting.is_locked:
-        raise MinutesLocked(meeting)
-
-
 def _require(user, obj, meeting: Meeting) -> None:
-    require_unlocked(meeting)
+    services.require_minutes_open(user, meeting)
     services.require_change(user, obj)
 
 
@@ -102,8 +94,7 @@ def _check_item(meeting: Meeting, item: AgendaItem | None) -> None:
 
 @transaction.atomic
 def add_decision(user, meeting: Meeting, *, text: str, item: AgendaItem | None, outcome: str) -> Decision:
-    require_unlocked(meeting)
-    services.require_change(user, meeting)
+    services.require_minutes_open(user, meeting)
     _check_item(meeting, item)
     # The meeting's row is locked first, so that two additions at once do not take the same number.
     Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
@@ -145,8 +136,7 @@ def delete_decision(user, decision: Decision) -> None:
 
 @transaction.atomic
 def add_question(user, meeting: Meeting, *, question: str, key_points: str, contributions: str) -> WorkshopQuestion:
-    require_unlocked(meeting)
-    services.require_change(user, meeting)
+    services.require_minutes_open(user, meeting)
     Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
     if meeting.questions.count() >= MAX_QUESTIONS:
         raise TooMany(
@@ -194,8 +184,7 @@ def _check_member(meeting: Meeting, member: Member | None) -> None:
 
 @transaction.atomic
 def add_attendance(user, meeting: Meeting, *, member: Member | None, name_or_position: str, status: str) -> Attendance:
-    require_unlocked(meeting)
-    services.require_change(user, meeting)
+    services.require_minutes_open(user, meeting)
     _check_member(meeting, member)
     Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
     if meeting.attendance.count() >= MAX_ATTENDANCE:

@@ -36,14 +36,15 @@ def _changeable(request, model, **lookup):
 
 def _minutes_changeable(request, model, meeting_of, **lookup):
     """A row of a meeting's minutes to edit, and None; or, where the minutes are approved and the user is their
-    secretariat, None and the meeting's page saying how they are corrected (rather than a bare refusal)."""
-    obj = _visible(request, model, **lookup)
-    meeting = meeting_of(obj)
-    if meeting.is_locked and access.can(request.user, access.CHANGE, meeting):
-        messages.error(request, str(services.MinutesLocked()))
-        return None, redirect("commissions:meeting_detail", meeting.pk)
-    if not access.can(request.user, access.CHANGE, obj):
-        raise PermissionDenied("You may read this but not change it.")
+    secretariat, None and the meeting's page saying how they are corrected (rather than a bare refusal).
+
+    The same checks as every other edit of the minutes (``content._for_writing``), answered as a redirect.
+    """
+    try:
+        obj, _ = content_views._for_writing(request, model, lookup["pk"], meeting_of)
+    except services.MinutesLocked as locked:
+        messages.error(request, str(locked))
+        return None, redirect("commissions:meeting_detail", locked.meeting.pk)
     return obj, None
 
 

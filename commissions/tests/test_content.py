@@ -19,7 +19,7 @@ from atf.tests.test_permission_matrix import (
     matrix_world,  # noqa: F401
     page_status,
 )
-from commissions import content_services
+from commissions import content_services, services
 from commissions.models import Attendance, Decision, Meeting, Member, Paragraph, WorkshopQuestion
 
 ST_HELENS_CHANGERS = frozenset({"superuser", "secretariat"})
@@ -477,7 +477,7 @@ def test_approved_minutes_show_no_edit_controls_and_refuse_every_form(minutes, s
 def test_minutes_approved_while_a_form_was_open_are_refused_by_the_service(minutes, matrix_world):  # noqa: F811
     paragraph = Paragraph.objects.select_related("item__meeting").get(pk=minutes.paragraph.pk)
     Meeting.objects.filter(pk=minutes.meeting.pk).update(status=Meeting.Status.PUBLISHED)
-    with pytest.raises(content_services.MinutesLocked, match="published"):
+    with pytest.raises(services.MinutesLocked, match="published"):
         content_services.edit_paragraph(matrix_world.users.secretariat, paragraph, "Late", version=paragraph.version)
     assert Paragraph.objects.get(pk=paragraph.pk).text == "Paragraph one"
 
