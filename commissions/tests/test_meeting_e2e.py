@@ -8,6 +8,7 @@ import re
 
 import docx
 import pytest
+from playwright.sync_api import expect
 
 from atf.tests.test_e2e import PASSWORD, browser, check_accessibility, demo, sign_in  # noqa: F401
 
@@ -64,7 +65,7 @@ def test_a_secretariat_takes_a_meeting_from_agenda_to_published_minutes_read_by_
         ours.get_by_label("Title").fill(title)
         ours.get_by_label("Date and time").fill(when)
         ours.get_by_role("button", name="Add the meeting").click()
-        assert ours.get_by_role("heading", level=1).inner_text().startswith(title)
+        expect(ours.get_by_role("heading", level=1)).to_contain_text(title)
     december = Meeting.objects.get(title="December meeting")
     meeting_url = f"{live_server.url}/commissions/meetings/{december.pk}/"
     ours.goto(meeting_url)
@@ -76,6 +77,7 @@ def test_a_secretariat_takes_a_meeting_from_agenda_to_published_minutes_read_by_
     ours.get_by_label("Presenter (optional)").fill("Head of Performance and Population")
     ours.get_by_role("button", name="Add the item").click()
     ours.get_by_role("link", name=re.compile("Add a paper")).first.click()
+    expect(ours.get_by_label("Title of the paper")).to_be_visible()
     check_accessibility(ours)
     ours.get_by_label("Title of the paper").fill("Health Inequalities Toolkit")
     paper = tmp_path / "toolkit.docx"
@@ -83,7 +85,7 @@ def test_a_secretariat_takes_a_meeting_from_agenda_to_published_minutes_read_by_
     ours.get_by_label("The file").set_input_files(str(paper))
     ours.get_by_role("button", name="Upload the paper").click()
     ours.get_by_role("button", name="Send the agenda").click()
-    assert ours.get_by_role("link", name=re.compile("^Health Inequalities Toolkit.*paper for item")).count() == 1
+    expect(ours.get_by_role("link", name=re.compile("^Health Inequalities Toolkit.*paper for item"))).to_have_count(1)
     check_accessibility(ours)
 
     # The minutes from Word, through the preview.
@@ -92,10 +94,10 @@ def test_a_secretariat_takes_a_meeting_from_agenda_to_published_minutes_read_by_
     minutes.write_bytes(minutes_docx())
     ours.get_by_label(re.compile("upload the minutes as a Word")).set_input_files(str(minutes))
     ours.get_by_role("button", name="Check the minutes").click()
-    assert ours.get_by_text("2 paragraphs under 1 agenda item, and 1 action.").is_visible()
+    expect(ours.get_by_text("2 paragraphs under 1 agenda item, and 1 action.")).to_be_visible()
     check_accessibility(ours)
     ours.get_by_role("button", name="Save these minutes").click()
-    assert ours.get_by_text("The Head of performance and population introduced").is_visible()
+    expect(ours.get_by_text("The Head of performance and population introduced")).to_be_visible()
 
     # Another commission's secretariat sees nothing of the draft; the public page is not there yet.
     assert theirs.goto(meeting_url).status == 404
@@ -104,32 +106,38 @@ def test_a_secretariat_takes_a_meeting_from_agenda_to_published_minutes_read_by_
     # Circulated, approved at January's meeting, published.
     ours.goto(meeting_url)
     ours.get_by_role("button", name="Circulate the draft for comment").click()
+    expect(ours.get_by_role("button", name="Record the approval")).to_be_visible()
     check_accessibility(ours)
     ours.get_by_role("button", name="Record the approval").click()
     ours.get_by_role("link", name=re.compile("Publish the minutes")).or_(
         ours.get_by_role("button", name="Publish the minutes")
     ).first.click()
+    expect(ours.get_by_role("button", name="Publish the minutes")).to_be_visible()
     check_accessibility(ours)
     ours.get_by_role("button", name="Publish the minutes").click()
+    expect(ours.get_by_text("The minutes are published:")).to_be_visible()
     assert Meeting.objects.get(pk=december.pk).status == "published"
     january = Meeting.objects.get(title="January meeting")
     ours.goto(f"{live_server.url}/commissions/meetings/{january.pk}/")
-    assert "were approved as a correct record" in ours.locator("main").inner_text()
+    expect(ours.locator("main")).to_contain_text("were approved as a correct record")
     ours.goto(meeting_url)
 
     # Locked: no edit in place; a correction is an amendment, shown with who, when and why.
     assert ours.get_by_role("link", name=re.compile("^Edit")).count() == 0
     ours.get_by_role("link", name=re.compile("Amend")).first.click()
+    expect(ours.get_by_label("The corrected text")).to_be_visible()
     check_accessibility(ours)
     ours.get_by_label("The corrected text").fill(SEED.replace("introduced", "presented").split("   ", 1)[1])
     ours.get_by_label("Why it is corrected").fill("The word the presenter used, corrected.")
     ours.get_by_role("button", name="Save the amendment").click()
-    assert ours.get_by_text("The word the presenter used, corrected.").is_visible()
+    expect(ours.get_by_text("The word the presenter used, corrected.")).to_be_visible()
     check_accessibility(ours)
 
     # The public page, turned on by the secretariat, read by someone not signed in.
     ours.goto(f"{live_server.url}/commissions/{commission.slug}/")
     ours.get_by_role("button", name="Publish on the open-data page and the public commission page").click()
+    withdraw = ours.get_by_role("button", name="Withdraw from the open-data page and the public commission page")
+    expect(withdraw).to_be_visible()
     public.goto(f"{live_server.url}/public/commissions/{commission.slug}/meetings/{december.pk}/")
     text = public.locator("main").inner_text()
     assert "presented the Health Inequalities Toolkit report" in text
@@ -140,5 +148,5 @@ def test_a_secretariat_takes_a_meeting_from_agenda_to_published_minutes_read_by_
 
     # Search finds the action by a word of its text, with the word marked.
     ours.goto(f"{live_server.url}/search/?q=Performance")
-    assert ours.locator("mark", has_text="Performance").count() >= 1
+    expect(ours.locator("mark", has_text="Performance").first).to_be_visible()
     check_accessibility(ours)
