@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from atf.tests.test_e2e import browser, check_accessibility, demo, sign_in, sign_out  # noqa: F401
+from atf.tests.test_e2e import browser, check_accessibility, demo, expect, sign_in, sign_out  # noqa: F401
 
 pytestmark = [pytest.mark.e2e]
 
@@ -18,21 +18,21 @@ def test_a_reviewer_publishes_a_round_and_anyone_reads_and_downloads_it(browser,
     Round.objects.filter(pk=demo.pk).update(status=Round.Status.CLOSED)
     page = browser.new_page()
     page.goto(f"{live_server.url}/open-data/")
-    assert page.get_by_text("Nothing has been published yet.").is_visible()
+    expect(page.get_by_text("Nothing has been published yet.")).to_be_visible()
     check_accessibility(page)
 
     sign_in(page, live_server, "ics-reviewer")
     page.goto(f"{live_server.url}/stocktake/rounds/{demo.slug}/manage/")
-    assert page.get_by_text("become public").is_visible()
+    expect(page.get_by_text("become public")).to_be_visible()
     check_accessibility(page)
     page.get_by_role("button", name="Publish on the open-data page").click()
-    assert page.get_by_role("status").filter(has_text="is on the open-data page").is_visible()
-    assert page.get_by_role("button", name="Withdraw from the open-data page").is_visible()
+    expect(page.get_by_role("status").filter(has_text="is on the open-data page")).to_be_visible()
+    expect(page.get_by_role("button", name="Withdraw from the open-data page")).to_be_visible()
     check_accessibility(page)
     sign_out(page)
 
     page.goto(f"{live_server.url}/open-data/")
-    assert page.get_by_role("heading", name="Stocktake 2025").is_visible()
+    expect(page.get_by_role("heading", name="Stocktake 2025")).to_be_visible()
     check_accessibility(page)
     with page.expect_download() as csv_download:
         page.get_by_role("link", name="Download Stocktake 2025 as CSV").click()

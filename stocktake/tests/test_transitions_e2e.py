@@ -5,7 +5,7 @@ Uses the browser, the demo world and the axe check of ``atf/tests/test_e2e.py``.
 
 import pytest
 
-from atf.tests.test_e2e import PASSWORD, browser, check_accessibility, demo, sign_in, sign_out  # noqa: F401
+from atf.tests.test_e2e import PASSWORD, browser, check_accessibility, demo, expect, sign_in, sign_out  # noqa: F401
 
 pytestmark = [pytest.mark.e2e]
 
@@ -33,26 +33,27 @@ def test_a_reviewer_reopens_an_accepted_return_and_its_lead_submits_it_again(
     page.goto(halton_url)
     page.get_by_role("button", name="Reopen Halton's return").click()
     error = page.locator("#reopen .nhsuk-form-group--error")
-    assert "Say why you are reopening the return" in error.inner_text()
-    assert page.locator(".nhsuk-error-summary").is_visible()
+    expect(error).to_contain_text("Say why you are reopening the return")
+    expect(page.locator(".nhsuk-error-summary")).to_be_visible()
     check_accessibility(page)
     page.get_by_label("Why are you reopening it?").fill("The hub at Brookvale closed in October: please update.")
     page.get_by_role("button", name="Reopen Halton's return").click()
-    assert page.get_by_text("Halton's return is reopened").is_visible()
+    expect(page.get_by_text("Halton's return is reopened")).to_be_visible()
     history = page.locator("#history")
-    assert "Reopened: returned for changes" in history.inner_text() and "Brookvale closed" in history.inner_text()
+    expect(history).to_contain_text("Reopened: returned for changes")
+    expect(history).to_contain_text("Brookvale closed")
     check_accessibility(page)
     sign_out(page)
 
     # The lead reads the reason on the home page and the return, and submits again.
     sign_in(page, live_server, "lead-halton")
-    assert page.get_by_text("The hub at Brookvale closed in October: please update.").is_visible()
+    expect(page.get_by_text("The hub at Brookvale closed in October: please update.")).to_be_visible()
     page.goto(halton_url)
-    assert page.get_by_text("Reopened by the ICS after it was accepted").is_visible()
+    expect(page.get_by_text("Reopened by the ICS after it was accepted")).to_be_visible()
     check_accessibility(page)
     page.get_by_role("button", name="Submit Halton's return").click()
     page.get_by_role("button", name="Submit anyway").click()
-    assert page.get_by_text("submitted to the ICS").is_visible()
+    expect(page.get_by_text("submitted to the ICS")).to_be_visible()
     sign_out(page)
 
     # The reviewer accepts it again; the history holds every step.
