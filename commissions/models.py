@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils import formats, timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
@@ -152,7 +153,10 @@ class Meeting(Versioned):
         ordering = ["commission", "-starts_at"]
 
     def __str__(self) -> str:
-        when = f"{self.starts_at:%d %B %Y}" if self.starts_at else "date not recorded"
+        # As the pages write a date (1 December 2026), on the day it is here, not in UTC.
+        if not self.starts_at:
+            return f"{self.commission}: {self.title or self.get_kind_display()}, date not recorded"
+        when = formats.date_format(timezone.localtime(self.starts_at), "j F Y")
         return f"{self.commission}: {self.title or self.get_kind_display()}, {when}"
 
     @property
