@@ -134,10 +134,15 @@ def save_minutes_unchecked(meeting: Meeting, parsed: ParsedMinutes) -> dict[str,
             raise ValidationError(errors)
     bulk_create_with_history(actions, Action, batch_size=BATCH)
     counts["paragraphs"], counts["actions"] = len(paragraphs), len(actions)
+    minutes_begun(meeting)
+    return counts
+
+
+def minutes_begun(meeting: Meeting) -> None:
+    """A planned meeting whose minutes are begun (imported, or a first paragraph written) is a draft."""
     if meeting.status == Meeting.Status.PLANNED:
         meeting.status = Meeting.Status.DRAFT
         meeting.save(update_fields=["status"])
-    return counts
 
 
 def renumber(item: AgendaItem, user=None) -> None:
@@ -165,6 +170,7 @@ def add_paragraph(user, item: AgendaItem, text: str, *, after: Paragraph | None 
     item.paragraphs.filter(position__gt=position).update(position=F("position") + 1)
     paragraph = Paragraph.objects.create(item=item, number="", position=position + 1, text=text.strip())
     renumber(item, user)
+    minutes_begun(item.meeting)
     paragraph.refresh_from_db()
     return paragraph
 

@@ -231,6 +231,22 @@ def test_a_paragraph_is_added_after_another_and_the_rest_renumbered(minutes, sec
     assert empty.status_code == 200 and minutes.item.paragraphs.count() == 3
 
 
+def test_a_planned_meeting_s_first_paragraph_makes_its_minutes_a_draft_with_a_printable_copy(minutes, secretariat):
+    meeting = minutes.meeting
+    minutes.item.paragraphs.all().delete()
+    Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.PLANNED)
+    printable = url("commissions:meeting_print", meeting.pk)
+    before = page(secretariat, meeting)
+    assert "Printable minutes" not in before and printable not in before  # nothing to print before the meeting
+    assert "Paste or upload minutes" in before
+
+    response = secretariat.post(url("commissions:paragraph_add", minutes.item.pk), {"text": "Written in the meeting"})
+    assert response.status_code == 302
+    assert Meeting.objects.get(pk=meeting.pk).status == Meeting.Status.DRAFT
+    after = page(secretariat, meeting)
+    assert printable in after and "Written in the meeting" in after
+
+
 # Decisions ---------------------------------------------------------------------------
 
 
