@@ -11,6 +11,7 @@ from django.urls import reverse
 from docx import Document
 
 from atf.tests.test_permission_matrix import ROLES, _minutes, client_for
+from commissions.models import Meeting
 from jobs.models import Job
 from papers import board, meetings, pdf, word
 from stocktake import returns
@@ -281,7 +282,7 @@ def test_the_minutes_hold_attendance_paragraphs_decisions_and_actions(minutes_wo
 
 @pytest.mark.django_db
 def test_a_workshops_minutes_hold_its_questions_key_points_and_contributions_and_drafts_say_so(minutes_world):
-    from commissions.models import Meeting, WorkshopQuestion
+    from commissions.models import WorkshopQuestion
 
     workshop = Meeting.objects.create(
         commission=minutes_world.commissions.cheshire_east,
@@ -312,7 +313,6 @@ def test_a_workshops_minutes_hold_its_questions_key_points_and_contributions_and
 def test_the_agenda_pack_holds_members_agenda_and_matters_arising(minutes_world):
     from datetime import timedelta
 
-    from commissions.models import Meeting
 
     earlier = minutes_world.minutes_st_helens.meeting
     later = Meeting.objects.create(
@@ -331,6 +331,15 @@ def test_the_meeting_page_links_to_its_papers(minutes_world):
     page = client_for(minutes_world, "secretariat").get(reverse("commissions:meeting_detail", args=[meeting.pk]))
     assert reverse("papers:agenda_pack", args=[meeting.pk, "docx"]) in page.content.decode()
     assert reverse("papers:minutes", args=[meeting.pk, "pdf"]) in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_planned_meeting_s_page_offers_its_agenda_pack_but_no_minutes_yet(minutes_world):
+    meeting = minutes_world.minutes_st_helens.meeting
+    Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.PLANNED)
+    page = client_for(minutes_world, "secretariat").get(reverse("commissions:meeting_detail", args=[meeting.pk]))
+    assert reverse("papers:agenda_pack", args=[meeting.pk, "pdf"]) in page.content.decode()
+    assert reverse("papers:minutes", args=[meeting.pk, "pdf"]) not in page.content.decode()
 
 
 @pytest.mark.django_db
