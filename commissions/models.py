@@ -100,7 +100,8 @@ class Priority(models.Model):
         constraints = [models.UniqueConstraint(fields=["commission", "number"], name="priority_number_unique")]
 
     def __str__(self) -> str:
-        return f"{self.number}. {self.title}"
+        # As minutes write them: "12. Title" for an item, "12.1 Title" for one under it.
+        return f"{self.number}{'' if self.parent_id else '.'} {self.title}"
 
 
 class Meeting(Versioned):
@@ -186,7 +187,8 @@ class AgendaItem(Versioned, RelationsChecked):
         ordering = ["meeting", "position", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.number}. {self.title}"
+        # As minutes write them: "12. Title" for an item, "12.1 Title" for one under it.
+        return f"{self.number}{'' if self.parent_id else '.'} {self.title}"
 
     def relation_errors(self) -> dict[str, str]:
         if self.meeting_id and not unset_or_matching(self, "parent", "meeting_id", self.meeting_id):

@@ -56,7 +56,7 @@ def _items(user, meeting: Meeting):
 def _decision_rows(user, meeting: Meeting) -> list[list[str]]:
     decisions = _visible(Decision.objects.filter(meeting=meeting).select_related("item"), user)
     return [
-        [str(d.number), f"{d.item.number}. {d.item.title}" if d.item else "", d.text, d.get_outcome_display()]
+        [str(d.number), str(d.item) if d.item else "", d.text, d.get_outcome_display()]
         for d in decisions
     ]
 
@@ -75,7 +75,7 @@ def _action_rows(actions) -> list[list[str]]:
 
 
 ACTION_HEADER = ["Paragraph", "Action", "Owner", "Due", "Status"]
-ACTION_WIDTHS = [1.2, 5, 2.5, 1.6, 1.4]
+ACTION_WIDTHS = [1.7, 4.6, 2.4, 1.6, 1.4]  # wide enough for "Paragraph" on one line
 
 
 def minutes(user, meeting: Meeting) -> Paper:
@@ -99,7 +99,7 @@ def minutes(user, meeting: Meeting) -> Paper:
     if not items and not questions:
         paper.paragraph("No minutes have been recorded.")
     for item in items:
-        paper.heading(f"{item.number}. {item.title}", 2)
+        paper.heading(str(item), 2)
         for paragraph in item.paragraphs.all():
             paper.paragraph(f"{paragraph.number}  {paragraph.text}")
     # A workshop's record is its questions, with the key points drawn out and what was said.

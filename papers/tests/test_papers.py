@@ -313,7 +313,6 @@ def test_a_workshops_minutes_hold_its_questions_key_points_and_contributions_and
 def test_the_agenda_pack_holds_members_agenda_and_matters_arising(minutes_world):
     from datetime import timedelta
 
-
     earlier = minutes_world.minutes_st_helens.meeting
     later = Meeting.objects.create(
         commission=earlier.commission, starts_at=earlier.starts_at + timedelta(days=30), title="Next"
@@ -323,6 +322,29 @@ def test_the_agenda_pack_holds_members_agenda_and_matters_arising(minutes_world)
     assert {"Members", "Agenda", "Matters arising"} <= set(headings(document))
     text = all_text(document)
     assert "Director of Public Health" in text and "Welcome" in text and "Do it" in text
+
+
+def laid_out_words(laid_out) -> list[str]:
+    """Every line of text WeasyPrint set, page by page: a word broken over two lines is two of them."""
+    from weasyprint.formatting_structure.boxes import TextBox
+
+    return [box.text for page in laid_out.pages for box in page._page_box.descendants() if isinstance(box, TextBox)]
+
+
+@pytest.mark.django_db
+def test_the_agenda_pack_pdf_keeps_each_column_heading_whole_and_numbers_sub_items_as_minutes_do(minutes_world):
+    from datetime import timedelta
+
+    earlier = minutes_world.minutes_st_helens.meeting
+    later = Meeting.objects.create(
+        commission=earlier.commission, starts_at=earlier.starts_at + timedelta(days=30), title="Next"
+    )
+    parent = later.items.create(number="3", title="Inclusive growth", position=1)
+    child = later.items.create(number="3.1", title="Social value", parent=parent, position=2)
+    later.decisions.create(number=1, item=child, text="Recommend a social value weighting")
+    words = laid_out_words(pdf.render(meetings.agenda_pack(minutes_world.users.secretariat, later)))
+    assert {"Paragraph", "Owner", "Status", "Outcome"} <= set(words), [w for w in words if w.startswith("Para")]
+    assert "3.1 Social value" in " ".join(words) and "3.1. " not in " ".join(words)
 
 
 @pytest.mark.django_db
