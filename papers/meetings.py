@@ -55,10 +55,7 @@ def _items(user, meeting: Meeting):
 
 def _decision_rows(user, meeting: Meeting) -> list[list[str]]:
     decisions = _visible(Decision.objects.filter(meeting=meeting).select_related("item"), user)
-    return [
-        [str(d.number), str(d.item) if d.item else "", d.text, d.get_outcome_display()]
-        for d in decisions
-    ]
+    return [[str(d.number), str(d.item) if d.item else "", d.text, d.get_outcome_display()] for d in decisions]
 
 
 def _action_rows(actions) -> list[list[str]]:

@@ -277,3 +277,22 @@ def test_a_passed_deadline_is_moved_ahead_on_the_next_load(loaded):
     before = counts()
     call_command("load_demo", stdout=io.StringIO())
     assert counts() == before
+
+
+def test_every_demo_meeting_page_answers_each_demo_user_without_an_error(loaded):
+    """The demo's meetings, in every state (planned, draft, circulated, published and amended), as each reads them."""
+    from commissions.models import Meeting, Paragraph
+
+    meetings = list(Meeting.objects.all())
+    assert {m.status for m in meetings} >= {"planned", "draft", "circulated", "published"}
+    amended = Paragraph.objects.filter(amendments__isnull=False).select_related("item").first()
+    assert amended is not None and amended.amendments.get().made_by.username == "secretariat-st-helens"
+    for username in ("secretariat-st-helens", "secretariat-cheshire-east", "ics-reviewer", "viewer", "admin"):
+        client = Client()
+        client.force_login(user(username))
+        for meeting in meetings:
+            for name in ("commissions:meeting_detail", "commissions:meeting_print"):
+                status = client.get(reverse(name, args=[meeting.pk])).status_code
+                assert status in (200, 403, 404), (username, name, meeting, status)
+        status = client.get(reverse("commissions:paragraph_amend", args=[amended.pk])).status_code
+        assert status in (200, 403, 404), (username, status)

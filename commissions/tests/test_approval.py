@@ -514,6 +514,22 @@ def test_an_amendment_is_shown_with_who_when_and_why_and_keeps_the_text_before(a
     assert Amendment.objects.get().reason == "Guests left out"
 
 
+def test_an_amendment_whose_author_was_removed_is_still_shown_on_every_page_that_lists_it(approved, django_user_model):
+    a = approved
+    author = django_user_model.objects.create_user("left-the-council")
+    Amendment.objects.create(
+        paragraph=a.paragraph, previous_text="a", text="b", reason="Typo corrected", made_by=author
+    )
+    author.delete()  # the amendment stays, with nobody named
+    client = client_for(a.world, "secretariat")
+    for name in ("commissions:meeting_detail", "commissions:meeting_print"):
+        response = client.get(reverse(name, args=[a.meeting.pk]))
+        assert response.status_code == 200, name
+        assert "a user since removed: Typo corrected" in response.content.decode(), name
+    form = client.get(reverse("commissions:paragraph_amend", args=[a.paragraph.pk]))
+    assert form.status_code == 200 and "a user since removed: Typo corrected" in form.content.decode()
+
+
 def test_an_amendment_needs_a_text_and_a_reason(approved):
     a = approved
     client = client_for(a.world, "secretariat")

@@ -110,7 +110,7 @@ def test_approved_minutes_are_not_marked_draft_and_show_their_amendments(world, 
     today = timezone.localdate().strftime("%-d %B %Y")
     assert f"Amended on {today} by secretariat-st-helens: Name of the Hub corrected" in html
     # Under its own paragraph, before the next one.
-    assert f"Amended on {today} by a former user: Typo" in html
+    assert f"Amended on {today} by a user since removed: Typo" in html
     assert html.index("12.3</span>") < html.index("Amended on") < html.index("12.4</span>")
 
 

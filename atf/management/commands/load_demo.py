@@ -11,7 +11,7 @@ from atf.models import Framework, Membership, Role
 from atf.reference import load_reference_data
 from boroughs.models import Place
 from commissions.demo import load_commissions
-from commissions.models import Action, ActionUpdate, Commission, Member
+from commissions.models import Action, ActionUpdate, Amendment, Commission, Member
 from indicators.demo import load_demo_values
 from notifications.models import Notification
 from notifications.notify import recorded_only
@@ -133,6 +133,10 @@ class Command(BaseCommand):
         # Progress on St Helens' actions was written by its secretariat, who signs in here.
         secretariat = User.objects.filter(username="secretariat-st-helens").first()
         ActionUpdate.objects.filter(action__commission=seat.commission, author=None).update(author=secretariat)
+        # And so was the correction to its published minutes.
+        Amendment.objects.filter(paragraph__item__meeting__commission=seat.commission, made_by=None).update(
+            made_by=secretariat
+        )
 
     def _load_round(self, framework: Framework) -> None:
         if Round.objects.filter(name=DEMO_ROUND).exists():
