@@ -1,7 +1,7 @@
 """Inequalities Commissions and the boards like them."""
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils import formats, timezone
 from django.utils.text import slugify
@@ -100,8 +100,7 @@ class Priority(models.Model):
         constraints = [models.UniqueConstraint(fields=["commission", "number"], name="priority_number_unique")]
 
     def __str__(self) -> str:
-        # As minutes write them: "12. Title" for an item, "12.1 Title" for one under it.
-        return f"{self.number}{'' if self.parent_id else '.'} {self.title}"
+        return f"{self.number}. {self.title}"
 
 
 class Meeting(Versioned):
@@ -355,6 +354,12 @@ class WorkshopQuestion(Versioned):
         return f"Q{self.number}. {self.question[:80]}"
 
 
+ADDED_TO_LOCKED_MINUTES = (
+    "These minutes are approved: the actions arising from them are part of their record, and none is added now. "
+    "Add it to the meeting that agreed it."
+)
+
+
 class Action(Versioned, RelationsChecked):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -427,6 +432,25 @@ class Action(Versioned, RelationsChecked):
         if not unset_or_matching(self, "priority", "commission_id", self.commission_id):
             errors["priority"] = "Choose one of this action's commission's priorities."
         return errors
+
+    def clean(self):
+        """On every form (the pages' and the admin's): no new action arises from minutes already approved.
+
+        Their actions arising are part of the record; once they are, an action is chased (its owner,
+        due date, progress) but none is added to them. An action agreed since arises from a later meeting.
+        """
+        super().clean()
+        arises_anew = self._state.adding or self._meeting_changed()
+        if (
+            arises_anew
+            and self.meeting_id
+            and Meeting.objects.filter(pk=self.meeting_id, status__in=Meeting.LOCKED_STATUSES).exists()
+        ):
+            raise ValidationError({"meeting": ADDED_TO_LOCKED_MINUTES})
+
+    def _meeting_changed(self) -> bool:
+        saved = Action.objects.filter(pk=self.pk).values_list("meeting_id", flat=True).first()
+        return saved != self.meeting_id
 
     def is_overdue(self, today=None) -> bool:
         from django.utils import timezone

@@ -22,7 +22,7 @@ from atf.models import BeaconIndicator, Framework, Recommendation, Theme
 from atf.versioning import StaleVersion
 
 from . import people_services
-from .models import Action, Commission, Meeting, Member, Paragraph, Priority
+from .models import ADDED_TO_LOCKED_MINUTES, Action, Commission, Meeting, Member, Paragraph, Priority
 from .seats import POSITION_HEADINGS, MemberChoiceField, is_former, members_in_order
 from .views import _changeable
 
@@ -272,6 +272,9 @@ def _stale(form, data_class, fresh, *, what: str, **form_kwargs):
 
 def action_add(request, pk):
     meeting = _changeable(request, Meeting, pk=pk)
+    if meeting.is_locked:
+        messages.error(request, ADDED_TO_LOCKED_MINUTES)
+        return redirect("commissions:meeting_detail", meeting.pk)
     commission = meeting.commission
     form = ActionForm(
         request.POST if request.method == "POST" else None,

@@ -17,8 +17,8 @@ from django.db.models import F
 
 from atf import access
 
-from .models import Action, Meeting, Member
-from .services import require_change
+from .models import ADDED_TO_LOCKED_MINUTES, Action, Meeting, Member
+from .services import MinutesLocked, require_change
 
 
 class MemberInUse(Exception):
@@ -55,6 +55,8 @@ def _save_checked(user, obj, version: int | None) -> None:
 def add_action(user, meeting: Meeting, action: Action) -> Action:
     """Add ``action`` (filled in by a form) to the meeting's commission's log, as arising from the meeting."""
     require_change(user, meeting)
+    if Meeting.objects.filter(pk=meeting.pk, status__in=Meeting.LOCKED_STATUSES).exists():  # read afresh
+        raise MinutesLocked(ADDED_TO_LOCKED_MINUTES)
     action.commission_id, action.meeting = meeting.commission_id, meeting
     action.reference = action.paragraph.number if action.paragraph else ""
     _save_checked(user, action, None)

@@ -676,3 +676,46 @@ def test_the_action_pages_cost_the_same_queries_for_many_actions(
     grow(47)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert secretariat.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("status", sorted(Meeting.LOCKED_STATUSES))
+def test_approved_minutes_take_no_new_action_on_any_door_but_their_actions_are_still_chased(
+    matrix_world, st_helens, secretariat, status
+):
+    meeting = st_helens.meeting
+    Meeting.objects.filter(pk=meeting.pk).update(status=status, approved_at=timezone.now())
+    before = Action.objects.count()
+    page = secretariat.get(reverse("commissions:meeting_detail", args=[meeting.pk])).content.decode()
+    assert reverse("commissions:action_add", args=[meeting.pk]) not in page
+
+    response = secretariat.post(reverse("commissions:action_add", args=[meeting.pk]), action_data(), follow=True)
+    assert "none is added now" in response.content.decode()
+    with pytest.raises(people_services.PermissionDenied):
+        people_services.add_action(
+            matrix_world.users.secretariat, Meeting.objects.get(pk=meeting.pk), Action(description="x", owner="y")
+        )
+    admin = client_for(matrix_world, "superuser")
+    admin_add = admin.post(
+        reverse("admin:commissions_action_add"),
+        {
+            "commission": meeting.commission_id,
+            "meeting": meeting.pk,
+            "description": "Added in the admin",
+            "owner_kind": "role",
+            "owner": "Chair",
+            "status": "open",
+            "updates-TOTAL_FORMS": "0",
+            "updates-INITIAL_FORMS": "0",
+        },
+    )
+    assert admin_add.status_code == 200 and "none is added now" in admin_add.content.decode()
+    assert Action.objects.count() == before
+
+    # An action arising from them is still chased: its progress and due date move on.
+    action = st_helens.action
+    edited = secretariat.post(
+        reverse("commissions:action_edit", args=[action.pk]), action_data(action, due="28/02/2027", status="done")
+    )
+    assert edited.status_code == 302
+    action.refresh_from_db()
+    assert (action.due, action.status) == (date(2027, 2, 28), "done")
