@@ -15,7 +15,10 @@ The text looks like committee minutes everywhere (seed 001):
 A line starting "N.M" begins paragraph N.M of agenda item N; the lines after
 it continue that paragraph (minutes copied from Word break lines anywhere);
 a line starting "Action:" is an action arising from the paragraph above,
-owned by what follows the colon. An "Agenda item" line opens the next
+owned by what follows the colon; written as "Action: <owner> to <what> by
+<date>" (or "<owner> - <what>"), the owner is what comes before "to", the
+action is what follows it, and a closing "by 31/05/2027" or "by 31 May
+2027" is its due date. An "Agenda item" line opens the next
 item's heading, so minutes of several items print as the seed does, one
 after another. A number used twice is kept twice and
 flagged. Nothing is dropped: lines that fit nowhere are returned as
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 PARAGRAPH = re.compile(r"^\s*(\d+)\.(\d+)\s+(\S.*)$")
 ITEM_HEADING = re.compile(r"^\s*(\d+)\.?\s+([A-Z].{2,})$")
@@ -41,11 +45,52 @@ class ParsedParagraph:
     duplicate: bool = False
 
 
+# "Director of Public Health to circulate the figures by 31/05/2027": owner, what, when.
+OWNER_TO = re.compile(r"^(?P<owner>[^.;:]{2,120}?)\s+(?:to|will)\s+(?P<what>\S.*)$")
+OWNER_DASH = re.compile(r"^(?P<owner>[^.;:]{2,120}?)\s+[-\u2013\u2014]\s+(?P<what>\S.*)$")
+DUE = re.compile(
+    r"[\s,(]+(?:by|due|before|due by)\s+"
+    r"(?P<when>\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]+,?\s+\d{4})\)?\.?\s*$",
+    re.IGNORECASE,
+)
+DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%y", "%d.%m.%Y", "%d-%m-%Y", "%d %B %Y", "%d %b %Y")
+
+
 @dataclass
 class ParsedAction:
     owner: str
     description: str
     paragraph_number: str
+    due: date | None = None
+    said: bool = False  # the line said what is to be done; otherwise it is the paragraph's text
+
+
+def _due(text: str) -> date | None:
+    text = re.sub(r"(?<=\d)(st|nd|rd|th)\b", "", text.replace(",", ""), flags=re.IGNORECASE)
+    for pattern in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def read_action(line: str) -> tuple[str, str | None, date | None]:
+    """What follows "Action:": (owner, what is to be done or None, due date or None).
+
+    Only an owner (seed 001's "Action: The Head of Performance and Population"): None, and the action is
+    the paragraph it arises from. A date that is not a real one stays in the text, for the reader to see.
+    """
+    due = None
+    if (closing := DUE.search(line)) and (due := _due(closing.group("when"))):
+        line = line[: closing.start()].rstrip(" ,(")
+    # The owner ends at the first "to" or dash: "Chair - write to the minister" is the Chair's.
+    matches = [m for m in (OWNER_TO.match(line), OWNER_DASH.match(line)) if m]
+    if matches:
+        match = min(matches, key=lambda m: len(m.group("owner")))
+        what = match.group("what").strip()
+        return match.group("owner").strip(), what[:1].upper() + what[1:], due
+    return line.strip(), None, due
 
 
 @dataclass
@@ -131,9 +176,12 @@ def parse_minutes(text: str, *, max_actions: int | None = None) -> ParsedMinutes
             if owner:
                 result.action_count += 1
                 if max_actions is None or result.action_count <= max_actions:
-                    # The paragraph's text so far, as the action's description.
-                    description = "\n".join(lines[id(current)])
-                    current_item.actions.append(ParsedAction(owner, description, current.number))
+                    # The paragraph's text so far is the action, unless the line says what is to be done.
+                    owner, what, due = read_action(owner)
+                    description = what or "\n".join(lines[id(current)])
+                    current_item.actions.append(
+                        ParsedAction(owner, description, current.number, due, said=what is not None)
+                    )
             else:
                 result.unparsed.append(stripped)
         elif AGENDA_ITEM.match(line):

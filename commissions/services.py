@@ -125,6 +125,7 @@ def save_minutes_unchecked(meeting: Meeting, parsed: ParsedMinutes) -> dict[str,
                     reference=parsed_action.paragraph_number,
                     description=parsed_action.description,
                     owner=parsed_action.owner[:300],
+                    due=parsed_action.due,
                 )
             )
     bulk_create_with_history(paragraphs, Paragraph, batch_size=BATCH)

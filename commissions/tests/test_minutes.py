@@ -1,4 +1,7 @@
+from datetime import date
 from pathlib import Path
+
+import pytest
 
 from commissions.minutes import parse_minutes
 
@@ -62,3 +65,38 @@ def test_several_items_and_an_item_heading():
     minutes = parse_minutes("3. Matters arising\n3.1 None.\n4.1 The chair welcomed all.\nAction: Chair\n4.2 Close.")
     assert [(i.number, i.title) for i in minutes.items] == [("3", "Matters arising"), ("4", "Item 4")]
     assert [a.owner for a in minutes.actions] == ["Chair"]
+
+
+@pytest.mark.parametrize(
+    "line, owner, what, due",
+    [
+        (
+            "Director of Public Health to circulate the ward-level uptake figures by 31/05/2027",
+            "Director of Public Health",
+            "Circulate the ward-level uptake figures",
+            date(2027, 5, 31),
+        ),
+        (
+            "Head of Integration to bring the findings to the Board (by 31 March 2027)",
+            "Head of Integration",
+            "Bring the findings to the Board",
+            date(2027, 3, 31),
+        ),
+        ("Chair \u2013 write to the minister, due 1st June 2027.", "Chair", "Write to the minister", date(2027, 6, 1)),
+        ("All members will read the toolkit", "All members", "Read the toolkit", None),
+        # Not a real date: left in the text, where the secretariat sees it, and no due date.
+        ("Chair to report by 31/02/2027", "Chair", "Report by 31/02/2027", None),
+    ],
+)
+def test_an_action_line_says_its_owner_what_is_to_be_done_and_by_when(line, owner, what, due):
+    minutes = parse_minutes(f"3.1 The commission discussed the figures.\nAction: {line}")
+    [action] = minutes.actions
+    assert (action.owner, action.description, action.due, action.said) == (owner, what, due, True)
+    assert action.paragraph_number == "3.1"
+
+
+def test_an_action_line_with_only_its_owner_takes_the_paragraph_as_what_is_to_be_done():
+    text = "3.1 The commission asked for the figures by ward.\nAction: The Head of Performance"
+    [action] = parse_minutes(text).actions
+    assert (action.owner, action.due, action.said) == ("The Head of Performance", None, False)
+    assert action.description == "The commission asked for the figures by ward."
