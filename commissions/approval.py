@@ -158,6 +158,9 @@ def page_context(user, meeting: Meeting, may_change: bool) -> dict:
     earlier meetings approved at this one (those the user may read), as matters arising."""
     steps = allowed_steps(meeting) if may_change else set()
     candidates = list(approving_candidates(meeting)[:MAX_APPROVING_MEETINGS]) if "approve" in steps else []
+    now = timezone.now()
+    for candidate in candidates:  # said in the list, for an approval recorded ahead of the meeting by mistake
+        candidate.not_held_yet = candidate.starts_at > now
     approved_here = access.restrict(meeting.minutes_approved.order_by("starts_at", "pk"), user, access.VIEW)
     approver = meeting.approved_at_meeting
     return {

@@ -146,6 +146,10 @@ def meeting_detail(request, slug, pk):
         "decisions": public.decisions(commission).filter(meeting=meeting) if minutes else [],
         "questions": public.questions(commission).filter(meeting=meeting) if minutes else [],
         "actions": public.actions(commission).filter(meeting=meeting) if minutes else [],
+        # The meeting that approved them, named only where it is public itself (its agenda sent, or minutes out).
+        "approved_at": public.meetings(commission).filter(pk=meeting.approved_at_meeting_id).first()
+        if minutes and meeting.approved_at_meeting_id
+        else None,
     }
     return _page("commissions/public/meeting_detail.html", context)
 

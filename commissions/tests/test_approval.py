@@ -284,6 +284,9 @@ def test_approval_at_the_next_meeting_is_its_matter_arising_and_decision(world):
     page = secretariat.get(reverse("commissions:meeting_detail", args=[june.pk])).content.decode()
     # The next meeting by date is offered first, chosen; only later meetings of the same commission are offered.
     assert f'<option value="{july.pk}" selected>' in page and f'<option value="{september.pk}">' in page
+    # July has met; September (30 days from now) has not, and says so.
+    assert "July, " in page and "July, " + approval.held_on(july) + " (not held yet)" not in page
+    assert f"September, {approval.held_on(september)} (not held yet)</option>" in page
     response = secretariat.post(
         reverse("commissions:meeting_approve", args=[june.pk]), {"approving_meeting": july.pk, "version": june.version}
     )

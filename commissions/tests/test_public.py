@@ -533,3 +533,23 @@ def test_roles_interleaved_each_reads_exactly_the_published_parts_after_every_st
     response = secretariat.post(reverse("opendata:commission_switch", args=[st_helens.slug]), {"action": "withdraw"})
     assert response.status_code == 302
     read(404, 404)
+
+
+def test_published_minutes_name_the_meeting_that_approved_them_only_where_that_meeting_is_public(public_world):
+    turn_on(public_world)
+    anonymous = client_for(public_world, "anonymous")
+    published, p = public_world.public.published, public_world.public
+    page_url = url("meeting_detail", published.commission.slug, published.pk)
+
+    Meeting.objects.filter(pk=published.pk).update(approved_at_meeting=p.sent.meeting, approved_at=timezone.now())
+    page = anonymous.get(page_url).content.decode()
+    sent_url = url("meeting_detail", published.commission.slug, p.sent.meeting.pk)
+    assert f'Approved at <a href="{sent_url}">the meeting of' in page
+
+    # Approved at a meeting with nothing public (its agenda not sent): it is neither linked nor dated.
+    hidden = p.hidden.planned.meeting
+    Meeting.objects.filter(pk=published.pk).update(approved_at_meeting=hidden)
+    page = anonymous.get(page_url).content.decode()
+    assert url("meeting_detail", published.commission.slug, hidden.pk) not in page
+    assert f"the meeting of {timezone.localtime(hidden.starts_at):%-d %B %Y}" not in page
+    assert "Approved on " in page
