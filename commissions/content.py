@@ -130,8 +130,9 @@ class AttendanceForm(_VersionedForm):
         error_messages={"invalid_choice": "Choose present, apologies or in attendance"},
     )
 
-    def __init__(self, *args, meeting: Meeting, user, **kwargs):
+    def __init__(self, *args, meeting: Meeting, user, row: Attendance | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.meeting, self.row = meeting, row
         # Current members first; a former one (for an older meeting) is marked "term ended".
         seats = access.restrict(meeting.commission.members.all(), user, access.ATTACH)
         self.fields["member"].queryset = members_in_order(seats, timezone.localdate())
@@ -141,6 +142,10 @@ class AttendanceForm(_VersionedForm):
         nobody = not cleaned.get("member") and not (cleaned.get("name_or_position") or "").strip()
         if nobody and "member" not in self.errors and "name_or_position" not in self.errors:
             self.add_error("name_or_position", "Choose a member, or enter a position or a name")
+        elif not self.errors:
+            member, name = cleaned.get("member"), cleaned.get("name_or_position") or ""
+            if reason := content_services.already_recorded(self.meeting, member, name, but=self.row):
+                self.add_error("member" if member else "name_or_position", reason)
         return cleaned
 
 
@@ -469,7 +474,7 @@ def attendance_edit(request, pk):
     row, meeting = _for_writing(request, Attendance, pk, _meeting_of_row)
     if request.method != "POST":
         return redirect(f"{_meeting_url(meeting.pk)}?attendance={pk}#attendance-{pk}")
-    form = AttendanceForm(request.POST, prefix="attendance-edit", meeting=meeting, user=request.user)
+    form = AttendanceForm(request.POST, prefix="attendance-edit", meeting=meeting, user=request.user, row=row)
     shown = {"attendance_edit_pk": pk, "attendance_edit_form": form}
     if form.is_valid():
         data = form.cleaned_data

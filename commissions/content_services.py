@@ -182,6 +182,24 @@ def _check_member(meeting: Meeting, member: Member | None) -> None:
         raise PermissionDenied("Choose a member of this meeting's commission.")
 
 
+def already_recorded(meeting: Meeting, member: Member | None, name_or_position: str, *, but=None) -> str | None:
+    """Why this attendance would be a second entry for the same person (a member, or a name with none), or None."""
+    rows = meeting.attendance.exclude(pk=getattr(but, "pk", None))
+    if member is not None:
+        if rows.filter(member=member).exists():
+            return f"{member.role_title} is already recorded at this meeting: change or remove that entry instead."
+    elif (
+        name_or_position.strip()
+        and rows.filter(member=None, name_or_position__iexact=name_or_position.strip()).exists()
+    ):
+        return "This name is already recorded at this meeting: change or remove that entry instead."
+    return None
+
+
+class AlreadyRecorded(TooMany):
+    """The person's attendance is recorded already (two people adding it at once); nothing was added."""
+
+
 @transaction.atomic
 def add_attendance(user, meeting: Meeting, *, member: Member | None, name_or_position: str, status: str) -> Attendance:
     services.require_minutes_open(user, meeting)
@@ -192,6 +210,8 @@ def add_attendance(user, meeting: Meeting, *, member: Member | None, name_or_pos
             f"This meeting already records the attendance of {MAX_ATTENDANCE} people, as many as a meeting may. "
             "Nothing was added."
         )
+    if reason := already_recorded(meeting, member, name_or_position):  # read under the meeting's lock
+        raise AlreadyRecorded(f"{reason} Nothing was added.")
     row = Attendance(meeting=meeting, member=member, name_or_position=name_or_position.strip(), status=status)
     _save(user, row)
     services.require_change(user, row)

@@ -405,6 +405,36 @@ def test_attendance_names_a_member_is_edited_removed_and_grouped(minutes, secret
     assert not meeting.attendance.filter(pk=row.pk).exists()
 
 
+def test_the_same_member_or_name_is_not_recorded_twice_at_a_meeting(minutes, secretariat, matrix_world):  # noqa: F811
+    meeting = minutes.meeting
+    add = url("commissions:attendance_add", meeting.pk)
+    assert secretariat.post(add, {"member": minutes.member.pk, "status": "present"}).status_code == 302
+    before = content_of(meeting)
+    again = secretariat.post(add, {"member": minutes.member.pk, "status": "apologies"})
+    assert again.status_code == 200 and content_of(meeting) == before
+    assert "is already recorded at this meeting" in str(again.context["attendance_form"].errors["member"])
+    name = minutes.attendance.name_or_position
+    twice = secretariat.post(add, {"name_or_position": f"  {name.upper()} ", "status": "present"})
+    assert "already recorded" in str(twice.context["attendance_form"].errors["name_or_position"])
+    assert content_of(meeting) == before
+    # The service says so too, for two secretariat members adding the same person at once.
+    with pytest.raises(content_services.AlreadyRecorded):
+        content_services.add_attendance(
+            matrix_world.users.secretariat, meeting, member=minutes.member, name_or_position="", status="present"
+        )
+    # Editing a row keeps its own person.
+    row = meeting.attendance.get(member=minutes.member)
+    edited = secretariat.post(
+        url("commissions:attendance_edit", row.pk),
+        {
+            "attendance-edit-member": minutes.member.pk,
+            "attendance-edit-status": "apologies",
+            "attendance-edit-version": row.version,
+        },
+    )
+    assert edited.status_code == 302
+
+
 def test_attendance_with_nobody_or_another_commission_s_member_is_refused(minutes, secretariat, matrix_world):  # noqa: F811
     before = content_of(minutes.meeting)
     response = secretariat.post(url("commissions:attendance_add", minutes.meeting.pk), {"status": "present"})
