@@ -31,8 +31,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-PARAGRAPH = re.compile(r"^\s*(\d+)\.(\d+)\s+(\S.*)$")
-ITEM_HEADING = re.compile(r"^\s*(\d+)\.?\s+([A-Z].{2,})$")
+# "12.1 text" is paragraph 1 of item 12; "3.1.2 text" paragraph 2 of sub-item 3.1.
+PARAGRAPH = re.compile(r"^\s*(\d+(?:\.\d+)*)\.(\d+)\s+(\S.*)$")
+ITEM_HEADING = re.compile(r"^\s*(\d+(?:\.\d+)*)\.?\s+([A-Z].{2,})$")
 ACTION = re.compile(r"^\s*Actions?\s*:\s*(.*)$", re.IGNORECASE)
 AGENDA_ITEM = re.compile(r"^\s*agenda item\s*:?\s*$", re.IGNORECASE)
 LABELS = re.compile(r"^\s*(agenda item|minutes|supporting documents|attachments?)\s*:?\s*$", re.IGNORECASE)

@@ -96,10 +96,16 @@ def save_minutes_unchecked(meeting: Meeting, parsed: ParsedMinutes) -> dict[str,
     paragraphs: list[Paragraph] = []
     actions: list[Action] = []
     for offset, parsed_item in enumerate(parsed.items):
-        item = meeting.items.filter(number=parsed_item.number, parent=None).first()
+        # The agenda's item of that number, a sub-item (3.1) included; else a new one, under its parent (3) if any.
+        item = meeting.items.filter(number=parsed_item.number).order_by("position", "pk").first()
         if item is None:
+            parent_number = parsed_item.number.rpartition(".")[0]
             item = AgendaItem.objects.create(
-                meeting=meeting, number=parsed_item.number, title=parsed_item.title[:500], position=start + offset
+                meeting=meeting,
+                number=parsed_item.number,
+                title=parsed_item.title[:500],
+                position=start + offset,
+                parent=meeting.items.filter(number=parent_number, parent=None).first() if parent_number else None,
             )
             counts["items"] += 1
         first = (item.paragraphs.aggregate(Max("position"))["position__max"] or 0) + 1

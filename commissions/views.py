@@ -163,6 +163,11 @@ class MinutesForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".docx,.txt"}),
     )
 
+    def __init__(self, *args, agenda: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The meeting's agenda, title -> number: a Word heading that names an item without its number is that item.
+        self.agenda = agenda or {}
+
     def clean(self):
         """The text (or the file's), within ``atf.limits``, parsed: ``cleaned_data["parsed"]``."""
         cleaned = super().clean()
@@ -193,12 +198,13 @@ class MinutesForm(forms.Form):
         elif parsed.action_count > limits.MAX_MINUTES_ACTIONS:
             self.add_error(source, limits.minutes_too_many_actions(parsed.action_count))
         elif not parsed.paragraphs:
-            # A plain numbered list (1., 2., 3.) does not say which agenda item a paragraph is under.
+            # A plain numbered list (1., 2., 3.) under a heading that names no item says nothing of which it is.
             self.add_error(
                 source,
                 "No numbered paragraphs were found. Number each paragraph with its agenda item's number, like 12.1 "
                 "and 12.2 under item 12: typed, or with a multi-level list in Word (12 for the item, 12.1 for its "
-                "paragraphs). A plain numbered list (1., 2., 3.) does not say which item a paragraph is under.",
+                "paragraphs). A plain numbered list (1., 2., 3.) is read under a heading that names its item: the "
+                "item's number (12. Title) or its title as on the agenda.",
             )
         else:
             cleaned["parsed"] = parsed
@@ -212,7 +218,7 @@ class MinutesForm(forms.Form):
         data = uploaded.read(limits.MAX_UPLOAD_BYTES + 1)
         if word.looks_like_word(data) or uploaded.name.lower().endswith((".docx", ".doc")):
             try:
-                return word.minutes_text(data)
+                return word.minutes_text(data, agenda=self.agenda)
             except word.WordError as error:
                 self.add_error("file", str(error))
                 return None
@@ -236,7 +242,8 @@ def meeting_minutes(request, pk):
     meeting = _changeable(request, Meeting, pk=pk)
     if meeting.is_locked:  # a message, not the form: nothing can be added to approved minutes
         return render(request, "commissions/minutes_form.html", {"meeting": meeting, "locked": True})
-    form = MinutesForm(request.POST or None, request.FILES or None)
+    agenda = {title: number for number, title in meeting.items.values_list("number", "title")[:2000]}
+    form = MinutesForm(request.POST or None, request.FILES or None, agenda=agenda)
     if request.method == "POST" and form.is_valid():
         parsed = form.cleaned_data["parsed"]
         if request.POST.get("confirm") == "yes":

@@ -9,7 +9,11 @@ are those the reader of the document sees. Headings (styles "Title",
 "Heading 1", "Heading 2", or an outline level of 1 or 2) open an agenda
 item; a heading after the paragraphs of an item is written under an
 "Agenda item" line, as ModernGov prints minutes (seed 001), which the parser
-reads as the start of the next item. Tables are read cell by cell, a row to
+reads as the start of the next item. A heading that names an item without
+its number ("Inclusive growth", as on the meeting's agenda) is given it; a
+heading typed "3.1 Title" is sub-item 3.1. Under a heading that names its
+item, Word's plain "List Number" paragraphs (1., 2., 3.) are that item's
+paragraphs 3.1, 3.2 ... Tables are read cell by cell, a row to
 a line. A document whose numbering cannot be followed is read as its text.
 
 A .docx is a zip of XML parts. Before python-docx parses any of it the zip
@@ -57,8 +61,11 @@ def looks_like_word(data: bytes) -> bool:
     return data.startswith(ZIP_SIGNATURE) or data.startswith(OLE_SIGNATURE)
 
 
-def minutes_text(data: bytes) -> str:
-    """The minutes in the Word document ``data``, one line per paragraph, numbered as Word shows them."""
+def minutes_text(data: bytes, agenda: dict[str, str] | None = None) -> str:
+    """The minutes in the Word document ``data``, one line per paragraph, numbered as Word shows them.
+
+    ``agenda`` (an item's title -> its number) numbers a heading that is an item's title alone.
+    """
     check_archive(data)
     import docx  # python-docx: imported here, where a Word file is read, not by every page
 
@@ -66,7 +73,7 @@ def minutes_text(data: bytes) -> str:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # a damaged or unexpected part: python-docx raises many kinds; never a 500
         raise WordError(f"The Word file could not be read ({type(exc).__name__}). {NOT_WORD}.") from exc
-    return "\n".join(_Reader(document).lines())
+    return "\n".join(_Reader(document, agenda).lines())
 
 
 def check_archive(data: bytes) -> None:
@@ -262,14 +269,21 @@ def _label(level: int, counts: list[int], definition: dict) -> str | None:
 
 TYPED_NUMBER = re.compile(r"^(\d+(\.\d+)+|\d+\.)\s")
 ACTION = re.compile(r"^Actions?\s*:", re.IGNORECASE)
-ITEM_NUMBER = re.compile(r"^\d+\.\s")
+ITEM_NUMBER = re.compile(r"^(\d+(?:\.\d+)*)\.\s")
+# A heading typed "3.1 Free school meals": sub-item 3.1's title, written "3.1. Free school meals" so that it is
+# not read as paragraph 3.1.
+TYPED_HEADING_NUMBER = re.compile(r"^(\d+(?:\.\d+)+)\.?\s+(\S.*)$")
 
 
 class _Reader:
     """The document's lines, in order: body paragraphs, tables row by row, content controls opened."""
 
-    def __init__(self, document):
+    def __init__(self, document, agenda: dict[str, str] | None = None):
         self.document = document
+        self.agenda = {_title_key(title): number for title, number in (agenda or {}).items()}
+        # The item a heading named (its number), while its paragraphs follow; and how many of them so far.
+        self.heading_item: str | None = None
+        self.under_heading = 0
         self.styles = _Styles(document)
         try:
             self.numbering: _Numbering | None = _Numbering(document, self.styles)
@@ -330,6 +344,11 @@ class _Reader:
             label = _label(level, counts, definition)
             if definition["format"] == "bullet":
                 text = f"· {text}"
+            elif label and level == 0 and not heading and self.heading_item and not self.in_table:
+                # Word's plain "List Number" (1., 2., 3.) under a heading that named the item: its paragraphs,
+                # counted from 1 under each heading.
+                self.under_heading += 1
+                text = f"{self.heading_item}.{self.under_heading} {text}"
             elif label and level == 0:
                 # The list's first level numbers the agenda items.
                 heading = True
@@ -340,6 +359,7 @@ class _Reader:
             yield text
             return
         if heading:
+            text = self._numbered_heading(text, from_list=counted is not None)
             # A heading after the paragraphs, or one carrying an item's number after anything (a title above it):
             # the next item's heading begins.
             begins = self.after_body if not self.in_heading else bool(ITEM_NUMBER.match(text))
@@ -351,6 +371,22 @@ class _Reader:
             self.in_heading, self.after_body = False, True
         self.last = text
         yield text
+
+    def _numbered_heading(self, text: str, *, from_list: bool) -> str:
+        """A heading with the number of the item it names: typed ("3.1 Title"), Word's, or the agenda's."""
+        if typed := TYPED_HEADING_NUMBER.match(text):
+            text = f"{typed.group(1)}. {typed.group(2)}"
+        elif not ITEM_NUMBER.match(text) and (number := self.agenda.get(_title_key(text))):
+            text = f"{number}. {text}"
+        named = ITEM_NUMBER.match(text)
+        # Only a heading outside Word's own list numbering: within it, the list's levels number the paragraphs.
+        self.heading_item = named.group(1) if named and not from_list else None
+        self.under_heading = 0
+        return text
+
+
+def _title_key(title: str) -> str:
+    return " ".join(title.split()).casefold()
 
 
 def _text(p) -> str:

@@ -7,7 +7,7 @@ import re
 import shutil
 import subprocess
 import zipfile
-from datetime import timedelta
+from datetime import date, timedelta
 from html import unescape
 from pathlib import Path
 
@@ -485,3 +485,67 @@ def test_a_plain_numbered_list_is_refused_beside_the_file_with_what_to_number_in
     assert "No numbered paragraphs were found" in error_beside(response, "id_file")
     assert not Paragraph.objects.filter(item__meeting=meeting).exists()
     assert Meeting.objects.get(pk=meeting.pk).status == meeting.status
+
+
+def confirm(client, meeting, preview):
+    return client.post(
+        reverse("commissions:meeting_minutes", args=[meeting.pk]), {"text": preview.context["text"], "confirm": "yes"}
+    )
+
+
+def test_word_s_list_number_under_headings_that_name_the_agenda_s_items_are_their_paragraphs(world, meeting):
+    """Minutes written the usual way: a heading for each agenda item, by its title only, and its paragraphs in
+    Word's "List Number" style (1., 2., 3. straight on). The agenda says which item each heading is."""
+    growth = meeting.items.create(number="3", title="Inclusive growth and the St Helens pound", position=1)
+    meeting.items.create(number="4", title="Any other business", position=2)
+    document = docx.Document()
+    document.add_paragraph("Minutes of the Inequalities Commission", style="Title")
+    document.add_heading("Inclusive  growth and the St Helens POUND", level=1)  # as typed, not as the agenda has it
+    document.add_paragraph("The Head of Integration presented the social value report.", style="List Number")
+    document.add_paragraph("Members asked for ward-level figures.", style="List Number")
+    document.add_paragraph("Action: Director of Public Health to circulate the figures by 31/05/2027")
+    document.add_heading("Any other business", level=1)
+    document.add_paragraph("There was no other business.", style="List Number")
+    client = signed_in(world.users.secretariat)
+    preview = upload(client, meeting, saved(document))
+    assert preview.status_code == 200, preview.context["form"].errors if preview.context else preview
+    parsed = preview.context["parsed"]
+    assert [(p.number, p.text) for p in parsed.paragraphs] == [
+        ("3.1", "The Head of Integration presented the social value report."),
+        ("3.2", "Members asked for ward-level figures."),
+        ("4.1", "There was no other business."),
+    ]
+    assert "Action (3.2):</strong> Director of Public Health, due 31 May 2027: Circulate the figures" in (
+        preview.content.decode()
+    )
+    assert confirm(client, meeting, preview).status_code == 302
+    assert list(growth.paragraphs.values_list("number", flat=True)) == ["3.1", "3.2"]
+    action = Action.objects.get(meeting=meeting)
+    assert (action.owner, action.description, action.due, action.reference) == (
+        "Director of Public Health",
+        "Circulate the figures",
+        date(2027, 5, 31),
+        "3.2",
+    )
+    assert meeting.items.count() == 2  # no item made twice
+
+
+def test_minutes_of_a_sub_item_go_under_the_agenda_s_sub_item(world, meeting):
+    growth = meeting.items.create(number="3", title="Inclusive growth", position=1)
+    meals = meeting.items.create(number="3.1", title="Free school meals auto-enrolment", parent=growth, position=2)
+    document = docx.Document()
+    document.add_heading("3. Inclusive growth", level=1)
+    document.add_heading("3.1 Free school meals auto-enrolment", level=2)
+    document.add_paragraph("3.1.1 The Commission agreed to enrol every eligible child automatically.")
+    document.add_paragraph("3.1.2 The Director of Public Health will report on uptake by ward.")
+    client = signed_in(world.users.secretariat)
+    preview = upload(client, meeting, saved(document))
+    parsed = preview.context["parsed"]
+    assert [(i.number, [p.number for p in i.paragraphs]) for i in parsed.items] == [("3.1", ["3.1.1", "3.1.2"])]
+    assert not parsed.duplicates
+    assert confirm(client, meeting, preview).status_code == 302
+    assert list(meals.paragraphs.values_list("number", "text")) == [
+        ("3.1.1", "The Commission agreed to enrol every eligible child automatically."),
+        ("3.1.2", "The Director of Public Health will report on uptake by ward."),
+    ]
+    assert not growth.paragraphs.exists() and meeting.items.count() == 2
