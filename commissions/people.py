@@ -22,6 +22,7 @@ from atf.models import BeaconIndicator, Framework, Recommendation, Theme
 from atf.versioning import StaleVersion
 
 from . import people_services
+from .dates import plausible_year
 from .models import ADDED_TO_LOCKED_MINUTES, Action, Commission, Meeting, Member, Paragraph, Priority
 from .seats import POSITION_HEADINGS, MemberChoiceField, is_former, members_in_order
 from .views import _changeable
@@ -33,6 +34,7 @@ def _date_field(label: str, *, required: bool = False, **extra) -> forms.DateFie
     return forms.DateField(
         label=label,
         required=required,
+        validators=[plausible_year],
         input_formats=DATE_FORMATS,
         help_text=extra.pop("help_text", "For example, 31/01/2027"),
         error_messages={"invalid": "Enter a real date like 31/01/2027", **extra.pop("error_messages", {})},

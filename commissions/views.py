@@ -17,6 +17,7 @@ from atf.versioning import StaleVersion
 from . import approval, printing, services, word
 from . import content as content_views
 from .agenda import agenda_section
+from .dates import plausible_year
 from .filters import ActionFilterSet
 from .minutes import parse_minutes
 from .models import Action, AgendaItem, Commission, Decision, Meeting, Paragraph
@@ -84,6 +85,7 @@ class MeetingForm(forms.ModelForm):
         label="Date and time",
         help_text="For example, 20/01/2027 10:00",
         input_formats=["%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y"],
+        validators=[plausible_year],
         error_messages={
             "required": "Enter the date and time of the meeting",
             "invalid": "Enter a date like 20/01/2027 10:00",

@@ -480,6 +480,17 @@ def test_the_meeting_form_has_no_status(world):
     assert 'name="status"' not in page.content.decode()
 
 
+@pytest.mark.parametrize("when", ["21/04/1900 10:00", "01/01/2207 10:00"])
+def test_a_meeting_dated_far_outside_the_commission_s_years_is_refused_beside_its_field(world, when):
+    before = Meeting.objects.count()
+    response = client_for(world, "secretariat").post(
+        reverse("commissions:meeting_add", args=[world.commissions.st_helens.slug]),
+        {"kind": "regular", "title": "Typo", "starts_at": when, "location": ""},
+    )
+    assert response.status_code == 200 and Meeting.objects.count() == before
+    assert response.context["form"].errors["starts_at"] == ["Enter a date between 1990 and 2099, like 31/01/2027"]
+
+
 # Amendments --------------------------------------------------------------------------------------
 
 
