@@ -59,13 +59,15 @@ def _decision_rows(user, meeting: Meeting) -> list[list[str]]:
 
 
 def _action_rows(actions) -> list[list[str]]:
+    today = timezone.localdate()
     return [
         [
             a.reference or (a.paragraph.number if a.paragraph else ""),
             a.description,
             a.owner,
             date_format(a.due, "j F Y") if a.due else "",
-            a.get_status_display(),
+            # As the pages tag it: an open action past its due date is overdue.
+            f"{a.get_status_display()}, overdue" if a.is_open and a.due and a.due < today else a.get_status_display(),
         ]
         for a in actions
     ]

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from docx import Document
 
 from atf.tests.test_permission_matrix import ROLES, _minutes, client_for
@@ -322,6 +323,31 @@ def test_the_agenda_pack_holds_members_agenda_and_matters_arising(minutes_world)
     assert {"Members", "Agenda", "Matters arising"} <= set(headings(document))
     text = all_text(document)
     assert "Director of Public Health" in text and "Welcome" in text and "Do it" in text
+
+
+@pytest.mark.django_db
+def test_the_agenda_pack_says_which_matters_arising_are_overdue(minutes_world):
+    from datetime import timedelta
+
+    from commissions.models import Action
+
+    earlier = minutes_world.minutes_st_helens.meeting
+    late = Action.objects.filter(meeting=earlier).first()
+    Action.objects.filter(pk=late.pk).update(due=timezone.localdate() - timedelta(days=1), status="open")
+    Action.objects.create(
+        commission=earlier.commission,
+        meeting=earlier,
+        description="Not due yet",
+        owner="Chair",
+        due=timezone.localdate() + timedelta(days=10),
+    )
+    later = Meeting.objects.create(
+        commission=earlier.commission, starts_at=earlier.starts_at + timedelta(days=30), title="Next"
+    )
+    pack = meetings.agenda_pack(minutes_world.users.secretariat, later)
+    rows = [row for block in pack.blocks if getattr(block, "rows", None) for row in block.rows]
+    statuses = {row[1]: row[4] for row in rows if len(row) == 5}
+    assert statuses[late.description] == "Open, overdue" and statuses["Not due yet"] == "Open"
 
 
 def laid_out_words(laid_out) -> list[str]:
