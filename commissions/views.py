@@ -287,12 +287,21 @@ def paragraph_move(request, pk):
     return redirect("commissions:meeting_detail", paragraph.item.meeting_id)
 
 
-@require_POST
 def paragraph_delete(request, pk):
+    """Remove a paragraph, after a page that shows it (a removal is not undone from the pages)."""
     paragraph, refused = _minutes_changeable(request, Paragraph, lambda p: p.item.meeting, pk=pk)
     if refused:
         return refused
     meeting_id = paragraph.item.meeting_id
+    if request.method != "POST":
+        meeting = paragraph.item.meeting
+        context = {
+            "paragraph": paragraph,
+            "meeting": meeting,
+            "commission": meeting.commission,
+            "actions": access.restrict(paragraph.actions.all(), request.user, access.VIEW).count(),
+        }
+        return render(request, "commissions/paragraph_remove.html", context)
     services.delete_paragraph(request.user, paragraph)
     messages.success(request, "Paragraph removed; the rest are renumbered.")
     return redirect("commissions:meeting_detail", meeting_id)

@@ -247,6 +247,28 @@ def test_a_planned_meeting_s_first_paragraph_makes_its_minutes_a_draft_with_a_pr
     assert printable in after and "Written in the meeting" in after
 
 
+@pytest.mark.parametrize("role", ROLES)
+def test_a_paragraph_is_removed_only_after_a_page_that_shows_it(matrix_world, minutes, role):  # noqa: F811
+    minutes.action.paragraph, minutes.action.reference = minutes.paragraph, minutes.paragraph.number
+    minutes.action.save()
+    remove = url("commissions:paragraph_delete", minutes.paragraph.pk)
+    client = client_for(matrix_world, role)
+    shown = client.get(remove)
+    assert shown.status_code == page_status(role, DRAFT_VIEWERS, ST_HELENS_CHANGERS)
+    assert Paragraph.objects.filter(pk=minutes.paragraph.pk).exists()  # a GET removes nothing
+    if role in ST_HELENS_CHANGERS:
+        html = shown.content.decode()
+        assert "Remove paragraph 1.1?" in html and minutes.paragraph.text in html
+        assert "1 action arising from it stays in the action log" in html
+        assert remove in page(client, minutes.meeting)  # the meeting page links to it
+        assert client.post(remove).status_code == 302
+        assert not Paragraph.objects.filter(pk=minutes.paragraph.pk).exists()
+        minutes.action.refresh_from_db()
+        assert minutes.action.paragraph is None and minutes.action.reference == "1.1"
+    else:
+        assert minutes.paragraph.text not in shown.content.decode()
+
+
 # Decisions ---------------------------------------------------------------------------
 
 

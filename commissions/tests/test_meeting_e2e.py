@@ -98,6 +98,12 @@ def test_a_secretariat_takes_a_meeting_from_agenda_to_published_minutes_read_by_
     check_accessibility(ours)
     ours.get_by_role("button", name="Save these minutes").click()
     expect(ours.get_by_text("The Head of performance and population introduced")).to_be_visible()
+    # Removing a paragraph asks first, on a page of its own; going back keeps it.
+    ours.get_by_role("button", name=re.compile("^Remove paragraph")).first.click()
+    expect(ours.get_by_role("heading", level=1)).to_contain_text("Remove paragraph")
+    check_accessibility(ours)
+    ours.get_by_role("link", name="Back to the meeting").click()
+    expect(ours.get_by_text("The Head of performance and population introduced")).to_be_visible()
 
     # Another commission's secretariat sees nothing of the draft; the public page is not there yet.
     assert theirs.goto(meeting_url).status == 404
