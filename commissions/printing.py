@@ -56,6 +56,8 @@ def attendee(row: Attendance) -> str:
     position = member.get_position_display()
     if member.position != member.Position.MEMBER and position.lower() not in name.lower():
         name = f"{name} ({position})"
+    if row.name_or_position:  # who stood in for the member, or a note such as "joined late", as the page shows it
+        name = f"{name} ({row.name_or_position})"
     return name
 
 

@@ -18,7 +18,7 @@ from django.utils.formats import date_format
 from django.utils.text import slugify
 
 from atf import access
-from commissions import agenda_services, services
+from commissions import agenda_services, printing, services
 from commissions.models import Action, AgendaItem, Attendance, Decision, Meeting, Member, Paragraph, WorkshopQuestion
 
 from .document import Cover, Paper, clean
@@ -86,7 +86,7 @@ def minutes(user, meeting: Meeting) -> Paper:
 
     paper.heading("Attendance")
     attendance = _visible(Attendance.objects.filter(meeting=meeting).select_related("member"), user)
-    rows = [[str(a.member or a.name_or_position), a.get_status_display()] for a in attendance]
+    rows = [[printing.attendee(a), a.get_status_display()] for a in attendance]
     if rows:
         paper.table("Attendance", ["Member or position", "Attendance"], rows, widths=[4, 1.5])
     else:

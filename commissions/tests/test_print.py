@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 
 import pytest
@@ -92,6 +93,22 @@ def test_the_printed_minutes_carry_heading_attendance_paragraphs_decisions_quest
     # The page of a print: no site navigation, no forms, no inline styles or scripts.
     assert "<form" not in html and "<script" not in html and "style=" not in html
     assert "atf/minutes-print.css" in html
+
+
+def test_a_note_on_a_member_s_attendance_is_in_the_print_and_the_paper_as_on_the_page(world, meeting):
+    import docx
+
+    from papers import meetings, word
+
+    row = meeting.attendance.get(member__isnull=False)
+    Attendance.objects.filter(pk=row.pk).update(name_or_position="joined late")
+    secretariat = signed_in(world.users.secretariat)
+    assert "Director of Public Health (Chair) (joined late)" in secretariat.get(url(meeting)).content.decode()
+    page = secretariat.get(reverse("commissions:meeting_detail", args=[meeting.pk])).content.decode()
+    assert "(joined late)" in page
+    paper = word.write_docx(meetings.minutes(world.users.secretariat, meeting))
+    text = "\n".join(c.text for t in docx.Document(io.BytesIO(paper)).tables for r in t.rows for c in r.cells)
+    assert "Director of Public Health (Chair) (joined late)" in text
 
 
 def test_approved_minutes_are_not_marked_draft_and_show_their_amendments(world, meeting):
