@@ -138,6 +138,8 @@ def parse_minutes(text: str, *, max_actions: int | None = None) -> ParsedMinutes
     """
     result = ParsedMinutes()
     pending_title: list[str] = []
+    # The number of the item heading waiting for its paragraphs ("3. Inclusive growth"), when it has one.
+    pending_number: str | None = None
     current_item: ParsedItem | None = None
     current: ParsedParagraph | None = None
     # Each paragraph's lines, joined once at the end (adding to a string line by line would copy it each time).
@@ -146,7 +148,8 @@ def parse_minutes(text: str, *, max_actions: int | None = None) -> ParsedMinutes
     trailing_label = False
 
     def item_for(number: str) -> ParsedItem:
-        nonlocal current_item, pending_title
+        nonlocal current_item, pending_title, pending_number
+        pending_number = None
         if current_item is None or current_item.number != number:
             title = " ".join(pending_title) or f"Item {number}"
             current_item = ParsedItem(number=number, title=title)
@@ -186,9 +189,13 @@ def parse_minutes(text: str, *, max_actions: int | None = None) -> ParsedMinutes
             else:
                 result.unparsed.append(stripped)
         elif AGENDA_ITEM.match(line):
-            # The next item's heading follows; what was waiting for a paragraph is shown, not dropped.
-            result.unparsed.extend(pending_title)
-            pending_title = []
+            # The next item's heading follows. A numbered heading with no paragraphs of its own (item 3 above
+            # sub-item 3.1) is an item still; anything else waiting for a paragraph is shown, not dropped.
+            if pending_number is not None and len(pending_title) == 1 and pending_number not in seen_items(result):
+                result.items.append(ParsedItem(number=pending_number, title=pending_title[0]))
+            else:
+                result.unparsed.extend(pending_title)
+            pending_title, pending_number = [], None
             current = None
             trailing_label = False
         elif LABELS.match(line):
@@ -202,7 +209,7 @@ def parse_minutes(text: str, *, max_actions: int | None = None) -> ParsedMinutes
             lines[id(current)].append(stripped)
         elif ITEM_HEADING.match(line) and not pending_title:
             heading = ITEM_HEADING.match(line)
-            pending_title = [heading.group(2).strip()]
+            pending_title, pending_number = [heading.group(2).strip()], heading.group(1)
         else:
             pending_title.append(stripped)
     if pending_title:
@@ -210,6 +217,10 @@ def parse_minutes(text: str, *, max_actions: int | None = None) -> ParsedMinutes
     for paragraph in result.paragraphs:
         paragraph.text = _join_wrapped(lines[id(paragraph)])
     return result
+
+
+def seen_items(result: ParsedMinutes) -> set[str]:
+    return {item.number for item in result.items}
 
 
 def _join_wrapped(lines: list[str]) -> str:

@@ -541,7 +541,13 @@ def test_minutes_of_a_sub_item_go_under_the_agenda_s_sub_item(world, meeting):
     client = signed_in(world.users.secretariat)
     preview = upload(client, meeting, saved(document))
     parsed = preview.context["parsed"]
-    assert [(i.number, [p.number for p in i.paragraphs]) for i in parsed.items] == [("3.1", ["3.1.1", "3.1.2"])]
+    # Item 3's heading, with no paragraphs of its own, is item 3 still: not a line left unread.
+    assert [(i.number, [p.number for p in i.paragraphs]) for i in parsed.items] == [
+        ("3", []),
+        ("3.1", ["3.1.1", "3.1.2"]),
+    ]
+    assert parsed.unparsed == []
+    assert "<h2>3.1 Free school meals auto-enrolment</h2>" in preview.content.decode()
     assert not parsed.duplicates
     assert confirm(client, meeting, preview).status_code == 302
     assert list(meals.paragraphs.values_list("number", "text")) == [
