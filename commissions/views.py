@@ -149,6 +149,10 @@ def meeting_print(request, pk):
     return render(request, "commissions/meeting_print.html", printing.print_context(request.user, meeting))
 
 
+def _paragraph_order(number: str) -> list[int]:
+    return [int(part) for part in number.split(".") if part.isdigit()]
+
+
 class MinutesForm(forms.Form):
     text = forms.CharField(
         label="Minutes",
@@ -165,10 +169,12 @@ class MinutesForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".docx,.txt"}),
     )
 
-    def __init__(self, *args, agenda: dict[str, str] | None = None, **kwargs):
+    def __init__(self, *args, agenda: dict[str, str] | None = None, saved: set[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         # The meeting's agenda, title -> number: a Word heading that names an item without its number is that item.
         self.agenda = agenda or {}
+        # The numbers of the paragraphs the minutes hold already: the same file sent again would repeat them.
+        self.saved = saved or set()
 
     def clean(self):
         """The text (or the file's), within ``atf.limits``, parsed: ``cleaned_data["parsed"]``."""
@@ -208,6 +214,14 @@ class MinutesForm(forms.Form):
                 "paragraphs). A plain numbered list (1., 2., 3.) is read under a heading that names its item: the "
                 "item's number (12. Title) or its title as on the agenda.",
             )
+        elif clashes := sorted({p.number for p in parsed.paragraphs} & self.saved, key=_paragraph_order):
+            shown = ", ".join(clashes[:5]) + (f" and {len(clashes) - 5} more" if len(clashes) > 5 else "")
+            self.add_error(
+                source,
+                f"These minutes already hold paragraph{'s' if len(clashes) > 1 else ''} {shown}: nothing was saved. "
+                "To replace them, remove them on the meeting's page first; to add to them, number the new "
+                "paragraphs after them.",
+            )
         else:
             cleaned["parsed"] = parsed
         return cleaned
@@ -245,7 +259,8 @@ def meeting_minutes(request, pk):
     if meeting.is_locked:  # a message, not the form: nothing can be added to approved minutes
         return render(request, "commissions/minutes_form.html", {"meeting": meeting, "locked": True})
     agenda = {title: number for number, title in meeting.items.values_list("number", "title")[:2000]}
-    form = MinutesForm(request.POST or None, request.FILES or None, agenda=agenda)
+    saved = set(Paragraph.objects.filter(item__meeting=meeting).values_list("number", flat=True)[:5000])
+    form = MinutesForm(request.POST or None, request.FILES or None, agenda=agenda, saved=saved)
     if request.method == "POST" and form.is_valid():
         parsed = form.cleaned_data["parsed"]
         if request.POST.get("confirm") == "yes":

@@ -555,3 +555,21 @@ def test_minutes_of_a_sub_item_go_under_the_agenda_s_sub_item(world, meeting):
         ("3.1.2", "The Director of Public Health will report on uptake by ward."),
     ]
     assert not growth.paragraphs.exists() and meeting.items.count() == 2
+
+
+def test_the_same_minutes_sent_again_are_refused_not_saved_twice(world, meeting):
+    client = signed_in(world.users.secretariat)
+    data = seed_with_word_numbering()
+    assert confirm(client, meeting, upload(client, meeting, data)).status_code == 302
+    saved_paragraphs = Paragraph.objects.filter(item__meeting=meeting).count()
+    again = upload(client, meeting, data)
+    assert again.status_code == 200
+    message = error_beside(again, "id_file")
+    assert "These minutes already hold paragraphs 12.1, 12.2, 12.3, 12.4, 12.5 and 8 more" in message
+    assert "remove them on the meeting&#x27;s page first" in message
+    # Confirming the text of the first preview again (a second tab, a double click) is refused the same way.
+    twice = client.post(
+        reverse("commissions:meeting_minutes", args=[meeting.pk]), {"text": SEED.read_text(), "confirm": "yes"}
+    )
+    assert twice.status_code == 200
+    assert Paragraph.objects.filter(item__meeting=meeting).count() == saved_paragraphs
