@@ -553,3 +553,12 @@ def test_published_minutes_name_the_meeting_that_approved_them_only_where_that_m
     assert url("meeting_detail", published.commission.slug, hidden.pk) not in page
     assert f"the meeting of {timezone.localtime(hidden.starts_at):%-d %B %Y}" not in page
     assert "Approved on " in page
+
+
+def test_a_note_on_a_member_s_published_attendance_is_on_the_public_page(public_world):
+    turn_on(public_world)
+    published = public_world.public.published
+    chair = Member.objects.get(commission=published.commission, person_name="Ms Chair")
+    Attendance.objects.create(meeting=published, member=chair, name_or_position="joined late", status="present")
+    page = client_for(public_world, "anonymous").get(url("meeting_detail", published.commission.slug, published.pk))
+    assert "Ms Chair, Independent Chair (joined late)" in page.content.decode()
