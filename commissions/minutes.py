@@ -191,7 +191,7 @@ def parse_minutes(text: str, *, max_actions: int | None = None) -> ParsedMinutes
         elif AGENDA_ITEM.match(line):
             # The next item's heading follows. A numbered heading with no paragraphs of its own (item 3 above
             # sub-item 3.1) is an item still; anything else waiting for a paragraph is shown, not dropped.
-            if pending_number is not None and len(pending_title) == 1 and pending_number not in seen_items(result):
+            if pending_number is not None and len(pending_title) == 1 and pending_number not in _item_numbers(result):
                 result.items.append(ParsedItem(number=pending_number, title=pending_title[0]))
             else:
                 result.unparsed.extend(pending_title)
@@ -219,7 +219,7 @@ def parse_minutes(text: str, *, max_actions: int | None = None) -> ParsedMinutes
     return result
 
 
-def seen_items(result: ParsedMinutes) -> set[str]:
+def _item_numbers(result: ParsedMinutes) -> set[str]:
     return {item.number for item in result.items}
 
 

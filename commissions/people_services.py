@@ -18,7 +18,7 @@ from django.db.models import F
 from atf import access
 
 from .models import ADDED_TO_LOCKED_MINUTES, Action, Meeting, Member
-from .services import MinutesLocked, require_change
+from .services import require_change, require_minutes_open
 
 
 class MemberInUse(Exception):
@@ -54,9 +54,7 @@ def _save_checked(user, obj, version: int | None) -> None:
 @transaction.atomic
 def add_action(user, meeting: Meeting, action: Action) -> Action:
     """Add ``action`` (filled in by a form) to the meeting's commission's log, as arising from the meeting."""
-    require_change(user, meeting)
-    if Meeting.objects.filter(pk=meeting.pk, status__in=Meeting.LOCKED_STATUSES).exists():  # read afresh
-        raise MinutesLocked(ADDED_TO_LOCKED_MINUTES)
+    require_minutes_open(user, meeting, refusal=ADDED_TO_LOCKED_MINUTES)
     action.commission_id, action.meeting = meeting.commission_id, meeting
     action.reference = action.paragraph.number if action.paragraph else ""
     _save_checked(user, action, None)

@@ -48,12 +48,15 @@ def require_change(user, obj) -> None:
         raise PermissionDenied("This is not yours to change.")
 
 
-def require_minutes_open(user, meeting: Meeting) -> None:
-    """The user may change the meeting, and its minutes are not locked (read afresh: they may have just been)."""
+def require_minutes_open(user, meeting: Meeting, *, refusal: str | None = None) -> None:
+    """The user may change the meeting, and its minutes are not locked (read afresh: they may have just been).
+
+    ``refusal`` says why where the usual "correct them with an amendment" does not fit (a new action).
+    """
     require_change(user, meeting)
     current = Meeting.objects.filter(pk=meeting.pk, status__in=Meeting.LOCKED_STATUSES).first()
     if current is not None:
-        raise MinutesLocked(current)
+        raise MinutesLocked(refusal or current)
 
 
 # What says which meeting it was: fixed with its minutes once they are approved.
